@@ -1,0 +1,99 @@
+"""Every technical setting of aap_wagtail, read from one dict: ``settings.AAP_WAGTAIL``.
+
+Editorial choices (amounts, dates, axes, criteria…) are fields of the call page, never settings.
+Read a value with ``conf.get("BASE_TEMPLATE")``; the dict is validated on first use and re-read
+whenever Django's ``setting_changed`` fires (so ``override_settings`` works in tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+SETTING_NAME = "AAP_WAGTAIL"
+
+
+def _non_empty_string(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return "must be a non-empty string"
+    return None
+
+
+def _list_of_strings(value: Any) -> str | None:
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        return "must be a list of strings"
+    return None
+
+
+#: name -> (default, validator returning an error text or None, what it is for)
+DEFAULTS: dict[str, tuple[Any, Callable[[Any], str | None], str]] = {
+    "BASE_TEMPLATE": (
+        "base.html",
+        _non_empty_string,
+        "Template the package's public pages extend (the host site's own layout).",
+    ),
+    "TASK_BACKEND": (
+        "default",
+        _non_empty_string,
+        "Alias in settings.TASKS used for aap_wagtail's background work.",
+    ),
+    "TASK_QUEUE": (
+        "default",
+        _non_empty_string,
+        "Queue name (a django-rq queue when RQBackend is used) for aap_wagtail's tasks.",
+    ),
+    "PRESET_DIRS": (
+        [],
+        _list_of_strings,
+        "Extra folders searched for call presets (<name>.json), before the bundled ones.",
+    ),
+    "ICAL_PRODID": (
+        "-//aap_wagtail//Calls for projects//FR",
+        _non_empty_string,
+        "PRODID written in the iCalendar feeds.",
+    ),
+}
+
+_cache: dict[str, Any] | None = None
+
+
+def _load() -> dict[str, Any]:
+    user = getattr(settings, SETTING_NAME, {}) or {}
+    if not isinstance(user, dict):
+        raise ImproperlyConfigured(f"{SETTING_NAME} must be a dict, got {type(user).__name__}.")
+    unknown = sorted(set(user) - set(DEFAULTS))
+    if unknown:
+        raise ImproperlyConfigured(
+            f"{SETTING_NAME} has unknown key(s): {', '.join(unknown)}. "
+            f"Known keys: {', '.join(sorted(DEFAULTS))}."
+        )
+    values = {}
+    for name, (default, validate, _help) in DEFAULTS.items():
+        value = user.get(name, default)
+        error = validate(value)
+        if error:
+            raise ImproperlyConfigured(f"{SETTING_NAME}['{name}'] {error} (got {value!r}).")
+        values[name] = value
+    return values
+
+
+def get(name: str) -> Any:
+    """Return the validated value of one ``AAP_WAGTAIL`` key."""
+    global _cache
+    if _cache is None:
+        _cache = _load()
+    return _cache[name]
+
+
+def reload() -> None:
+    """Forget the cached values; the next ``get()`` re-reads and re-validates the settings."""
+    global _cache
+    _cache = None
+
+
+def reload_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == SETTING_NAME:
+        reload()

@@ -1,0 +1,326 @@
+"""The public pages of a call for projects: the index of calls and the call itself."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
+from wagtail.api import APIField
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+from wagtail.search import index
+
+from .. import calendar, conf, rules
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class AapPageMixin:
+    """Gives the package's page templates the host site's base template to extend."""
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["aap_base_template"] = conf.get("BASE_TEMPLATE")
+        return context
+
+
+class CallIndexPage(AapPageMixin, Page):
+    """Lists its calls for projects: open first, then upcoming, then closed (newest first)."""
+
+    intro = RichTextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types = ["aap_wagtail.CallPage"]
+    template = "aap_wagtail/pages/call_index_page.html"
+    api_fields = [APIField("intro")]
+
+    class Meta:
+        verbose_name = _("calls for projects index")
+        verbose_name_plural = _("calls for projects indexes")
+
+    def get_calls(self):
+        return CallPage.objects.live().public().child_of(self).order_by("-opens_at", "-pk")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        now = timezone.now()
+        groups = {status: [] for status in rules.CallStatus}
+        for call in self.get_calls():
+            groups[call.get_status(now)].append(call)
+        context["call_groups"] = [
+            (status, groups[status])
+            for status in (rules.CallStatus.OPEN, rules.CallStatus.UPCOMING, rules.CallStatus.CLOSED)
+            if groups[status]
+        ]
+        return context
+
+
+class CallPageForm(WagtailAdminPageForm):
+    """Checks what spans several fields and inline panels (e.g. funders vs. envelope)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        funding = self.formsets.get("funding_sources")
+        if funding is not None and funding.is_valid():
+            funding_total = rules.sum_amounts(
+                form.cleaned_data.get("amount")
+                for form in funding.forms
+                if form.cleaned_data and not form.cleaned_data.get("DELETE")
+            )
+            error = rules.check_funding(cleaned.get("envelope"), funding_total)
+            if error:
+                self.add_error("envelope", error)
+        return cleaned
+
+
+class CallPage(RoutablePageMixin, AapPageMixin, Page):
+    """One edition of a call for projects, with its rules, money, criteria and calendar."""
+
+    # Presentation
+    intro = models.TextField(
+        _("short introduction"), help_text=_("One or two sentences shown in lists and at the top.")
+    )
+    body = RichTextField(_("body"), blank=True)
+    keywords = models.CharField(
+        _("keywords"),
+        max_length=500,
+        blank=True,
+        help_text=_("A line of keywords shown under the title, separated by commas."),
+    )
+    # Eligibility
+    who_may_apply = RichTextField(_("who may apply"), blank=True)
+    exclusions = RichTextField(_("exclusions"), blank=True)
+    # Money
+    max_grant = models.DecimalField(
+        _("maximum grant per project (€)"),
+        **MONEY,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    max_grant_percent = models.DecimalField(
+        _("maximum grant as a % of the project's total budget"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Optional. The grant cannot be more than this share of the project's budget."),
+    )
+    min_grant = models.DecimalField(
+        _("minimum grant per project (€)"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    cofunding_threshold = models.DecimalField(
+        _("co-funding threshold (€)"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Above this amount, own or other funding is expected."),
+    )
+    cofunding_message = models.TextField(
+        _("co-funding message"),
+        blank=True,
+        help_text=_("Shown to applicants who ask for more than the co-funding threshold."),
+    )
+    envelope = models.DecimalField(
+        _("total envelope (€)"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("The total amount available for all the projects of this call."),
+    )
+    # Dossier limits
+    max_pages = models.PositiveSmallIntegerField(
+        _("maximum pages"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    max_text_length = models.PositiveIntegerField(
+        _("maximum characters per long answer"),
+        default=3000,
+        validators=[MinValueValidator(100), MaxValueValidator(100000)],
+    )
+    # Calendar
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(
+        _("closes at"),
+        help_text=_("Applications are accepted until the end of this minute."),
+    )
+    # Contact
+    contact_service = models.CharField(_("service"), max_length=255, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=255, blank=True)
+    contact_phone = models.CharField(_("phone"), max_length=50, blank=True)
+    contact_email = models.EmailField(_("e-mail"), blank=True)
+    postal_address = models.TextField(
+        _("postal address for paper dossiers"), blank=True
+    )
+    publication_consent_text = models.TextField(
+        _("publication consent text"),
+        blank=True,
+        help_text=_("What applicants agree to about publishing their project if it is selected."),
+    )
+
+    base_form_class = CallPageForm
+    parent_page_types = ["aap_wagtail.CallIndexPage"]
+    subpage_types: list[str] = []
+    template = "aap_wagtail/pages/call_page.html"
+
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("keywords"),
+        FieldPanel("body"),
+        InlinePanel("axes", heading=_("Thematic axes"), label=_("Axis")),
+        InlinePanel("downloads", heading=_("Documents to download"), label=_("Document")),
+    ]
+    eligibility_panels = [
+        FieldPanel("who_may_apply"),
+        InlinePanel(
+            "eligibility_questions", heading=_("Eligibility questions"), label=_("Question")
+        ),
+        FieldPanel("exclusions"),
+    ]
+    money_panels = [
+        InlinePanel("support_kinds", heading=_("Kinds of support"), label=_("Kind of support")),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("min_grant"), FieldPanel("max_grant")]),
+                FieldPanel("max_grant_percent"),
+                FieldPanel("cofunding_threshold"),
+                FieldPanel("cofunding_message"),
+            ],
+            heading=_("Grant per project (EUR)"),
+        ),
+        FieldPanel("envelope"),
+        InlinePanel("funding_sources", heading=_("Funding of the envelope"), label=_("Funder")),
+    ]
+    selection_panels = [
+        InlinePanel("criteria", heading=_("Selection criteria"), label=_("Criterion")),
+        MultiFieldPanel(
+            [FieldPanel("max_pages"), FieldPanel("max_text_length")],
+            heading=_("Dossier limits"),
+        ),
+        InlinePanel("required_documents", heading=_("Required documents"), label=_("Document")),
+    ]
+    calendar_panels = [
+        FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
+        InlinePanel("milestones", heading=_("Milestones"), label=_("Milestone")),
+    ]
+    contact_panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("contact_service"),
+                FieldPanel("contact_name"),
+                FieldRowPanel([FieldPanel("contact_phone"), FieldPanel("contact_email")]),
+                FieldPanel("postal_address"),
+            ],
+            heading=_("Contact"),
+        ),
+        FieldPanel("publication_consent_text"),
+    ]
+
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Call")),
+            ObjectList(eligibility_panels, heading=_("Eligibility")),
+            ObjectList(money_panels, heading=_("Money")),
+            ObjectList(selection_panels, heading=_("Selection and dossier")),
+            ObjectList(calendar_panels, heading=_("Calendar")),
+            ObjectList(contact_panels, heading=_("Contact")),
+            ObjectList(Page.promote_panels, heading=_("Promote")),
+            ObjectList(Page.settings_panels, heading=_("Settings")),
+        ]
+    )
+
+    api_fields = [
+        APIField("intro"),
+        APIField("body"),
+        APIField("keywords"),
+        APIField("status"),
+        APIField("opens_at"),
+        APIField("closes_at"),
+        APIField("who_may_apply"),
+        APIField("exclusions"),
+        APIField("currency"),
+        APIField("max_grant"),
+        APIField("max_grant_percent"),
+        APIField("min_grant"),
+        APIField("cofunding_threshold"),
+        APIField("cofunding_message"),
+        APIField("envelope"),
+        APIField("max_pages"),
+        APIField("max_text_length"),
+        APIField("axes"),
+        APIField("eligibility_questions"),
+        APIField("support_kinds"),
+        APIField("funding_sources"),
+        APIField("criteria"),
+        APIField("required_documents"),
+        APIField("milestones"),
+        APIField("downloads"),
+        APIField("contact_service"),
+        APIField("contact_name"),
+        APIField("contact_phone"),
+        APIField("contact_email"),
+        APIField("postal_address"),
+        APIField("publication_consent_text"),
+    ]
+
+    class Meta:
+        verbose_name = _("call for projects")
+        verbose_name_plural = _("calls for projects")
+
+    currency = "EUR"
+
+    def clean(self) -> None:
+        super().clean()
+        errors = rules.check_call_configuration(self)
+        if errors:
+            raise ValidationError(errors)
+
+    # --- derived, never stored ---------------------------------------------------------------
+
+    def get_status(self, now: datetime.datetime | None = None) -> rules.CallStatus:
+        return rules.call_status(self, now)
+
+    @property
+    def status(self) -> str:
+        return self.get_status().value
+
+    @property
+    def is_open(self) -> bool:
+        return self.get_status() is rules.CallStatus.OPEN
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["call_status"] = self.get_status()
+        context["timeline"] = calendar.call_timeline(self)
+        return context
+
+    @path("calendar.ics", name="calendar")
+    def calendar_feed(self, request):
+        response = HttpResponse(
+            calendar.call_to_ical(self, request), content_type="text/calendar; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'inline; filename="{self.slug}.ics"'
+        return response

@@ -1,0 +1,177 @@
+"""Call configurations as data: load a preset (JSON) into a CallPage under any parent page.
+
+A preset holds everything an editor would type on a call page: texts, money, axes, criteria,
+documents, calendar. Loading is idempotent: loading the same preset under the same parent again
+updates the page it created (found by slug) instead of adding a second one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .. import conf, rules
+from ..models import CallPage
+
+BUNDLED_DIR = Path(__file__).resolve().parent
+
+#: Inline parts of a call, in the order a preset lists them.
+CHILD_RELATIONS = [
+    "axes",
+    "eligibility_questions",
+    "support_kinds",
+    "funding_sources",
+    "criteria",
+    "required_documents",
+    "milestones",
+]
+
+
+class PresetError(Exception):
+    """A preset cannot be found or does not describe a valid call."""
+
+
+@dataclass
+class LoadResult:
+    page: CallPage
+    created: bool
+
+
+def preset_dirs() -> list[Path]:
+    return [Path(d) for d in conf.get("PRESET_DIRS")] + [BUNDLED_DIR]
+
+
+def available_presets() -> list[str]:
+    names = {p.stem for d in preset_dirs() if d.is_dir() for p in d.glob("*.json")}
+    return sorted(names)
+
+
+def read_preset(name_or_path: str) -> dict[str, Any]:
+    path = Path(name_or_path)
+    if not (path.suffix == ".json" and path.is_file()):
+        candidates = [d / f"{name_or_path}.json" for d in preset_dirs()]
+        path = next((c for c in candidates if c.is_file()), None)
+        if path is None:
+            raise PresetError(
+                f"No preset named {name_or_path!r}. Available: {', '.join(available_presets())}."
+            )
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise PresetError(f"{path} is not valid JSON: {exc}") from exc
+
+
+def days_to_open_now(data: dict[str, Any], now: datetime.datetime | None = None) -> int:
+    """How many whole days to move a preset so that its call opened 30 days ago."""
+    now = now or timezone.now()
+    opens_at = datetime.datetime.fromisoformat(data["page"]["opens_at"])
+    return (now - opens_at).days - 30
+
+
+def _shift_milestone(item: dict[str, Any], shift: datetime.timedelta) -> dict[str, Any]:
+    item = dict(item)
+    if item.get("date"):
+        item["date"] = (datetime.date.fromisoformat(item["date"]) + shift).isoformat()
+        item["display_text"] = ""  # "mid-November 2023" no longer says the truth
+    elif item.get("week"):
+        monday = datetime.date.fromisocalendar(item["week_year"], item["week"], 1) + shift
+        iso = monday.isocalendar()
+        item["week"], item["week_year"] = iso.week, iso.year
+    return item
+
+
+def shift_preset(data: dict[str, Any], days: int) -> dict[str, Any]:
+    """The same call, every date moved by ``days`` (the time of day is kept)."""
+    if not days:
+        return data
+    shift = datetime.timedelta(days=days)
+    page = dict(data["page"])
+    for field in ("opens_at", "closes_at"):
+        # Keep the wall-clock time ("23:59") across daylight-saving changes.
+        local = timezone.localtime(datetime.datetime.fromisoformat(page[field]))
+        moved = timezone.make_aware(local.replace(tzinfo=None) + shift)
+        page[field] = moved.isoformat()
+    shifted = dict(data, page=page)
+    shifted["milestones"] = [_shift_milestone(m, shift) for m in data.get("milestones", [])]
+    return shifted
+
+
+def _page_values(page_data: dict[str, Any]) -> dict[str, Any]:
+    values = {}
+    for name, raw in page_data.items():
+        field = CallPage._meta.get_field(name)
+        values[name] = field.to_python(raw) if raw is not None else None
+    year = timezone.localtime(values["opens_at"]).year
+    values["title"] = values["title"].replace("{year}", str(year))
+    values["slug"] = values["slug"].replace("{year}", str(year))
+    return values
+
+
+def _child_objects(relation: str, items: list[dict[str, Any]]) -> list[Any]:
+    model = CallPage._meta.get_field(relation).related_model
+    objects = []
+    for position, item in enumerate(items):
+        obj = model(sort_order=position)
+        for name, raw in item.items():
+            setattr(obj, name, model._meta.get_field(name).to_python(raw))
+        objects.append(obj)
+    return objects
+
+
+def _validate(page: CallPage, children: dict[str, list[Any]]) -> None:
+    problems = []
+    try:
+        page.clean_fields(exclude=["path", "depth", "content_type", "draft_title", "url_path"])
+    except ValidationError as exc:
+        problems.append(f"page: {exc.message_dict}")
+    for field, message in rules.check_call_configuration(page).items():
+        problems.append(f"page: {field}: {message}")
+    for relation, objects in children.items():
+        for obj in objects:
+            try:
+                obj.full_clean(exclude=["page"])
+            except ValidationError as exc:
+                problems.append(f"{relation} {obj}: {exc.message_dict}")
+    if problems:
+        raise PresetError("The preset does not describe a valid call: " + "; ".join(problems))
+
+
+@transaction.atomic
+def load_preset(
+    data: dict[str, Any],
+    parent,
+    *,
+    days: int = 0,
+    slug: str | None = None,
+    publish: bool = True,
+) -> LoadResult:
+    """Create (or update, when a sibling has the same slug) a CallPage from preset data."""
+    data = shift_preset(data, days)
+    values = _page_values(data["page"])
+    if slug:
+        values["slug"] = slug
+    existing = CallPage.objects.child_of(parent).filter(slug=values["slug"]).first()
+    page = existing.specific if existing else CallPage()
+    for name, value in values.items():
+        setattr(page, name, value)
+    children = {rel: _child_objects(rel, data.get(rel, [])) for rel in CHILD_RELATIONS}
+    for relation, objects in children.items():
+        getattr(page, relation).set(objects)
+    if existing is None:
+        page.live = False
+        _validate(page, children)
+        parent.add_child(instance=page)
+    else:
+        _validate(page, children)
+    revision = page.save_revision(clean=False)
+    if publish:
+        revision.publish()
+    page.refresh_from_db()
+    return LoadResult(page=page, created=existing is None)

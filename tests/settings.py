@@ -1,0 +1,16 @@
+"""Test settings: the example site, isolated (temporary media, fast hashing, captured e-mail)."""
+
+import tempfile
+
+from example_site.settings import *  # noqa: F403
+from example_site.settings import TASKS  # noqa: F401
+
+MEDIA_ROOT = tempfile.mkdtemp(prefix="aap-test-media-")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WAGTAILADMIN_BASE_URL = "http://testserver"
+LOGGING = {"version": 1, "disable_existing_loggers": False}
