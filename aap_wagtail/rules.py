@@ -51,13 +51,15 @@ def submission_deadline(closes_at: datetime.datetime) -> datetime.datetime:
     Editors enter closing times to the minute ("15 September 2023 at 23:59"); applicants read
     that as "until the end of that minute", so the call closes when the next minute starts.
     """
-    return closes_at.replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
+    # In UTC: wall-clock arithmetic and comparisons ignore daylight-saving folds.
+    closes_utc = closes_at.astimezone(datetime.timezone.utc)
+    return closes_utc.replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
 
 
 def call_status(call: CallCalendar, now: datetime.datetime | None = None) -> CallStatus:
     """Upcoming before ``opens_at``, open until the end of the closing minute, closed after."""
-    now = now or timezone.now()
-    if call.opens_at is None or now < call.opens_at:
+    now = (now or timezone.now()).astimezone(datetime.timezone.utc)
+    if call.opens_at is None or now < call.opens_at.astimezone(datetime.timezone.utc):
         return CallStatus.UPCOMING
     if call.closes_at is not None and now >= submission_deadline(call.closes_at):
         return CallStatus.CLOSED
@@ -76,7 +78,7 @@ _EXTENSION_RE = re.compile(r"^[a-z0-9]{1,10}$")
 def parse_extensions(accepted_types: str) -> list[str]:
     """"PDF, .jpg ;png" -> ["pdf", "jpg", "png"] (lower case, no dots, no duplicates)."""
     seen: list[str] = []
-    for part in re.split(r"[\s,;]+", accepted_types or ""):
+    for part in re.split(r"[,;]+", accepted_types or ""):
         ext = part.strip().lstrip(".").lower()
         if ext and ext not in seen:
             seen.append(ext)

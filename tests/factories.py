@@ -1,0 +1,65 @@
+"""Builders for the objects tests need: a site with a calls index, and calls."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from itertools import count
+
+from django.utils import timezone
+from wagtail.models import Page, Site
+
+from aap_wagtail.models import (
+    CallAxis,
+    CallIndexPage,
+    CallMilestone,
+    CallPage,
+    FundingSource,
+    RequiredDocument,
+    SelectionCriterion,
+)
+
+_numbers = count(1)
+
+
+def make_index(parent: Page | None = None, **fields) -> CallIndexPage:
+    parent = parent or Site.objects.get(is_default_site=True).root_page
+    n = next(_numbers)
+    index = CallIndexPage(title=fields.pop("title", f"Calls {n}"), slug=f"calls-{n}", **fields)
+    parent.add_child(instance=index)
+    index.save_revision().publish()
+    return index
+
+
+def make_call(index: CallIndexPage, *, publish: bool = True, **fields) -> CallPage:
+    now = timezone.now()
+    n = next(_numbers)
+    values = {
+        "title": f"Call {n}",
+        "slug": f"call-{n}",
+        "intro": "A call for tests.",
+        "max_grant": Decimal("2300"),
+        "cofunding_threshold": Decimal("800"),
+        "cofunding_message": "Above 800 €, find other funding too.",
+        "envelope": Decimal("9500"),
+        "opens_at": now - datetime.timedelta(days=10),
+        "closes_at": now + datetime.timedelta(days=10),
+        "contact_email": "contact@example.org",
+    }
+    values.update(fields)
+    call = CallPage(**values)
+    call.axes = [CallAxis(title="Digital inclusion"), CallAxis(title="Citizen expression")]
+    call.criteria = [
+        SelectionCriterion(label="Social value", weight=Decimal("2"), max_score=5),
+        SelectionCriterion(label="Partnerships", weight=Decimal("1"), max_score=10),
+    ]
+    call.required_documents = [RequiredDocument(label="Bank details", accepted_types="pdf")]
+    call.funding_sources = [FundingSource(label="City contract", amount=Decimal("9500"))]
+    call.milestones = [
+        CallMilestone(label="Jury meeting", week=42, week_year=2023),
+        CallMilestone(label="Plenary", date=datetime.date(2023, 11, 15), display_text="mid-November"),
+    ]
+    index.add_child(instance=call)
+    if publish:
+        call.save_revision().publish()
+    return call
