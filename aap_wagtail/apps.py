@@ -11,6 +11,6 @@ class AapWagtailConfig(AppConfig):
     def ready(self) -> None:
         from django.core.signals import setting_changed
 
-        from . import conf
+        from . import checks, conf  # noqa: F401  (checks registers itself)
 
         setting_changed.connect(conf.reload_on_setting_changed)

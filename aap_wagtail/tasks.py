@@ -37,10 +37,10 @@ def enqueue_on_commit(task_obj: Any, *args: Any, using: str | None = None, **kwa
     """
 
     def _enqueue() -> None:
-        configured = task_obj.using(
-            backend=conf.get("TASK_BACKEND"), queue_name=conf.get("TASK_QUEUE")
-        )
         try:
+            configured = task_obj.using(
+                backend=conf.get("TASK_BACKEND"), queue_name=conf.get("TASK_QUEUE")
+            )
             configured.enqueue(*args, **kwargs)
         except Exception:  # the queue being down must not fail the request
             logger.exception("Could not enqueue %s", task_obj.name)

@@ -47,7 +47,7 @@ def make_call(index: CallIndexPage, *, publish: bool = True, **fields) -> CallPa
         "contact_email": "contact@example.org",
     }
     values.update(fields)
-    call = CallPage(**values)
+    call = CallPage(live=publish, **values)
     call.axes = [CallAxis(title="Digital inclusion"), CallAxis(title="Citizen expression")]
     call.criteria = [
         SelectionCriterion(label="Social value", weight=Decimal("2"), max_score=5),

@@ -3,7 +3,13 @@
 import tempfile
 
 from example_site.settings import *  # noqa: F403
-from example_site.settings import TASKS  # noqa: F401
+from example_site.settings import IMMEDIATE_TASK_BACKEND, REDIS_URL, RQ_BACKEND
+
+# Tasks run in-process so tests see their effects; with REDIS_URL (CI's second leg) an "rq"
+# backend is there too, for the tests marked ``services`` that run a real RQ worker.
+TASKS = {"default": {"BACKEND": IMMEDIATE_TASK_BACKEND}}
+if REDIS_URL:
+    TASKS["rq"] = RQ_BACKEND
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="aap-test-media-")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

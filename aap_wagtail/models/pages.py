@@ -8,7 +8,6 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
@@ -21,7 +20,6 @@ from wagtail.admin.panels import (
     TabbedInterface,
 )
 from wagtail.api import APIField
-from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
@@ -89,7 +87,7 @@ class CallPageForm(WagtailAdminPageForm):
         return cleaned
 
 
-class CallPage(RoutablePageMixin, AapPageMixin, Page):
+class CallPage(AapPageMixin, Page):
     """One edition of a call for projects, with its rules, money, criteria and calendar."""
 
     # Presentation
@@ -315,12 +313,9 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["call_status"] = self.get_status()
         context["timeline"] = calendar.call_timeline(self)
+        context["calendar_url"] = self.get_calendar_url(request)
         return context
 
-    @path("calendar.ics", name="calendar")
-    def calendar_feed(self, request):
-        response = HttpResponse(
-            calendar.call_to_ical(self, request), content_type="text/calendar; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'inline; filename="{self.slug}.ics"'
-        return response
+    def get_calendar_url(self, request=None) -> str:
+        """The iCalendar feed of the call's dates, served by ``aap_wagtail.urls``."""
+        return (self.get_url(request) or "") + "calendar.ics"

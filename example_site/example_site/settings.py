@@ -120,17 +120,16 @@ EMAIL_BACKEND = os.environ.get(
 DEFAULT_FROM_EMAIL = "appels-a-projets@example.org"
 
 # Background work: in-process by default; Redis + RQ workers when REDIS_URL is set.
+try:
+    import django.tasks  # noqa: F401  (Django >= 6 ships the Tasks API)
+
+    IMMEDIATE_TASK_BACKEND = "django.tasks.backends.immediate.ImmediateBackend"
+except ImportError:  # Django 5.2: the django_tasks backport
+    IMMEDIATE_TASK_BACKEND = "django_tasks.backends.immediate.ImmediateBackend"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600}}
-if REDIS_URL and os.environ.get("AAP_TASKS", "rq") == "rq":
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-else:
-    try:
-        import django.tasks  # noqa: F401  (Django >= 6)
-
-        TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    except ImportError:
-        TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+RQ_BACKEND = {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
+TASKS = {"default": RQ_BACKEND if REDIS_URL else {"BACKEND": IMMEDIATE_TASK_BACKEND}}
 
 AAP_WAGTAIL = {
     "BASE_TEMPLATE": "base.html",

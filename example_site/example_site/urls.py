@@ -20,4 +20,7 @@ if settings.DEBUG:
     urlpatterns += staticfiles_urlpatterns()
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [
+    path("", include("aap_wagtail.urls")),  # before Wagtail's catch-all
+    path("", include(wagtail_urls)),
+]
