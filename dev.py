@@ -29,7 +29,9 @@ def venv_python(extras: str) -> Path:
     base = os.environ.get("AAP_PYTHON", sys.executable)
     version = subprocess.run(
         [base, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     venv = ROOT / ".venv" / f"py{version}"
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")

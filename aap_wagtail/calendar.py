@@ -45,16 +45,24 @@ def call_timeline(call) -> list[TimelineEntry]:
         local = timezone.localtime(call.opens_at)
         entries.append(
             TimelineEntry(
-                "opens", _("Applications open"), format_datetime(call.opens_at),
-                local.date(), local.date(), call.opens_at,
+                "opens",
+                _("Applications open"),
+                format_datetime(call.opens_at),
+                local.date(),
+                local.date(),
+                call.opens_at,
             )
         )
     if call.closes_at:
         local = timezone.localtime(call.closes_at)
         entries.append(
             TimelineEntry(
-                "closes", _("Deadline for applications"), format_datetime(call.closes_at),
-                local.date(), local.date(), call.closes_at,
+                "closes",
+                _("Deadline for applications"),
+                format_datetime(call.closes_at),
+                local.date(),
+                local.date(),
+                call.closes_at,
             )
         )
     for milestone in call.milestones.all():

@@ -22,7 +22,7 @@ from .formatting import format_amount
 
 
 class CallStatus(str, enum.Enum):
-    """Where a call stands in its calendar. Derived from ``opens_at``/``closes_at``, never stored."""
+    """Where a call stands in its calendar: derived from the dates, never stored."""
 
     UPCOMING = "upcoming"
     OPEN = "open"
@@ -76,7 +76,7 @@ _EXTENSION_RE = re.compile(r"^[a-z0-9]{1,10}$")
 
 
 def parse_extensions(accepted_types: str) -> list[str]:
-    """"PDF, .jpg ;png" -> ["pdf", "jpg", "png"] (lower case, no dots, no duplicates)."""
+    """ "PDF, .jpg ;png" -> ["pdf", "jpg", "png"] (lower case, no dots, no duplicates)."""
     seen: list[str] = []
     for part in re.split(r"[,;]+", accepted_types or ""):
         ext = part.strip().lstrip(".").lower()
@@ -131,13 +131,13 @@ def check_call_configuration(call: Any) -> dict[str, str]:
     errors: dict[str, str] = {}
     if call.opens_at and call.closes_at and call.closes_at <= call.opens_at:
         errors["closes_at"] = _("The call must close after it opens.")
-    if call.min_grant is not None and call.max_grant is not None and call.min_grant > call.max_grant:
-        errors["min_grant"] = _("The minimum grant cannot be more than the maximum grant.")
     if (
-        call.envelope is not None
+        call.min_grant is not None
         and call.max_grant is not None
-        and call.max_grant > call.envelope
+        and call.min_grant > call.max_grant
     ):
+        errors["min_grant"] = _("The minimum grant cannot be more than the maximum grant.")
+    if call.envelope is not None and call.max_grant is not None and call.max_grant > call.envelope:
         errors["max_grant"] = _("The maximum grant cannot be more than the total envelope.")
     if (
         call.cofunding_threshold is not None

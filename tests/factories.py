@@ -57,7 +57,9 @@ def make_call(index: CallIndexPage, *, publish: bool = True, **fields) -> CallPa
     call.funding_sources = [FundingSource(label="City contract", amount=Decimal("9500"))]
     call.milestones = [
         CallMilestone(label="Jury meeting", week=42, week_year=2023),
-        CallMilestone(label="Plenary", date=datetime.date(2023, 11, 15), display_text="mid-November"),
+        CallMilestone(
+            label="Plenary", date=datetime.date(2023, 11, 15), display_text="mid-November"
+        ),
     ]
     index.add_child(instance=call)
     if publish:

@@ -20,7 +20,12 @@ def test_call_detail_exposes_the_call_fields(client, make_call):
     assert data["closes_at"].startswith("2023-09-15T23:59:00+02:00")
     assert [a["title"] for a in data["axes"]] == ["Digital inclusion", "Citizen expression"]
     assert data["criteria"][0] | {"id": None, "meta": None} == {
-        "id": None, "meta": None, "label": "Social value", "description": "", "weight": "2.00", "max_score": 5
+        "id": None,
+        "meta": None,
+        "label": "Social value",
+        "description": "",
+        "weight": "2.00",
+        "max_score": 5,
     }
     assert data["required_documents"][0]["extensions"] == ["pdf"]
     jury = data["milestones"][0]
@@ -29,9 +34,13 @@ def test_call_detail_exposes_the_call_fields(client, make_call):
 
 def test_calls_listing_filters_by_type_and_shows_status(client, make_call):
     make_call(title="Open one")
-    response = client.get("/api/v2/pages/", {"type": "aap_wagtail.CallPage", "fields": "status,max_grant"})
+    response = client.get(
+        "/api/v2/pages/", {"type": "aap_wagtail.CallPage", "fields": "status,max_grant"}
+    )
     items = response.json()["items"]
-    assert [(i["title"], i["status"], i["max_grant"]) for i in items] == [("Open one", "open", "2300.00")]
+    assert [(i["title"], i["status"], i["max_grant"]) for i in items] == [
+        ("Open one", "open", "2300.00")
+    ]
 
 
 def test_unpublished_calls_are_not_in_the_api(client, make_call):

@@ -87,14 +87,42 @@ def test_an_editor_creates_a_complete_call(editor_client, call_index):
 PAGE_ERRORS = [
     ({"closes_at": "2024-06-15 09:00"}, "closes_at", "L’appel doit fermer après son ouverture."),
     ({"closes_at": "2024-06-01 09:00"}, "closes_at", "L’appel doit fermer après son ouverture."),
-    ({"min_grant": "2400"}, "min_grant", "Le montant minimum ne peut pas dépasser le montant maximum."),
-    ({"max_grant": "10000"}, "max_grant", "Le montant maximum par projet ne peut pas dépasser l’enveloppe totale."),
-    ({"cofunding_threshold": "2500"}, "cofunding_threshold", "Le seuil de cofinancement ne peut pas dépasser le montant maximum par projet."),
-    ({"cofunding_message": ""}, "cofunding_message", "Dites aux candidats ce qu’ils doivent faire au-delà du seuil de cofinancement."),
-    ({"max_grant_percent": "120"}, "max_grant_percent", "Assurez-vous que cette valeur est inférieure ou égale à 100."),
-    ({"max_grant": "0"}, "max_grant", "Assurez-vous que cette valeur est supérieure ou égale à 0.01."),
     (
-        {"funding_sources": inline_formset([{"label": "A", "amount": "6000"}, {"label": "B", "amount": "4000"}])},
+        {"min_grant": "2400"},
+        "min_grant",
+        "Le montant minimum ne peut pas dépasser le montant maximum.",
+    ),
+    (
+        {"max_grant": "10000"},
+        "max_grant",
+        "Le montant maximum par projet ne peut pas dépasser l’enveloppe totale.",
+    ),
+    (
+        {"cofunding_threshold": "2500"},
+        "cofunding_threshold",
+        "Le seuil de cofinancement ne peut pas dépasser le montant maximum par projet.",
+    ),
+    (
+        {"cofunding_message": ""},
+        "cofunding_message",
+        "Dites aux candidats ce qu’ils doivent faire au-delà du seuil de cofinancement.",
+    ),
+    (
+        {"max_grant_percent": "120"},
+        "max_grant_percent",
+        "Assurez-vous que cette valeur est inférieure ou égale à 100.",
+    ),
+    (
+        {"max_grant": "0"},
+        "max_grant",
+        "Assurez-vous que cette valeur est supérieure ou égale à 0.01.",
+    ),
+    (
+        {
+            "funding_sources": inline_formset(
+                [{"label": "A", "amount": "6000"}, {"label": "B", "amount": "4000"}]
+            )
+        },
         "envelope",
         "Les financeurs apportent 10\u00a0000\u00a0€, plus que l’enveloppe de 9\u00a0500\u00a0€.",
     ),
@@ -114,8 +142,14 @@ def _criterion(**fields):
 
 
 def _document(**fields):
-    return {"label": "RIB", "help_text": "", "required_when": "always", "accepted_types": "pdf",
-            "max_size_mb": "5", **fields}
+    return {
+        "label": "RIB",
+        "help_text": "",
+        "required_when": "always",
+        "accepted_types": "pdf",
+        "max_size_mb": "5",
+        **fields,
+    }
 
 
 def _milestone(**fields):
@@ -125,20 +159,58 @@ def _milestone(**fields):
 INLINE_ERRORS = [
     ("criteria", _criterion(weight="0"), "weight", "Le poids doit être supérieur à 0."),
     ("criteria", _criterion(weight="-1"), "weight", "Le poids doit être supérieur à 0."),
-    ("criteria", _criterion(max_score="0"), "max_score", "Assurez-vous que cette valeur est supérieure ou égale à 1."),
-    ("required_documents", _document(accepted_types=" , "), "accepted_types", "Indiquez au moins un type de fichier, par exemple « pdf »."),
-    ("required_documents", _document(accepted_types="pdf, word document"), "accepted_types", "Ces éléments ne sont pas des extensions de fichier : word document. Écrivez-les comme « pdf, jpg »."),
-    ("required_documents", _document(max_size_mb="0"), "max_size_mb", "Assurez-vous que cette valeur est supérieure ou égale à 1."),
-    ("milestones", _milestone(), "date", "Indiquez une date, ou un numéro de semaine et son année."),
-    ("milestones", _milestone(date="2024-10-15", week="42", week_year="2024"), "week", "Indiquez soit une date, soit une semaine, pas les deux."),
+    (
+        "criteria",
+        _criterion(max_score="0"),
+        "max_score",
+        "Assurez-vous que cette valeur est supérieure ou égale à 1.",
+    ),
+    (
+        "required_documents",
+        _document(accepted_types=" , "),
+        "accepted_types",
+        "Indiquez au moins un type de fichier, par exemple « pdf ».",
+    ),
+    (
+        "required_documents",
+        _document(accepted_types="pdf, word document"),
+        "accepted_types",
+        "Ces éléments ne sont pas des extensions de fichier : word document. "
+        "Écrivez-les comme « pdf, jpg ».",
+    ),
+    (
+        "required_documents",
+        _document(max_size_mb="0"),
+        "max_size_mb",
+        "Assurez-vous que cette valeur est supérieure ou égale à 1.",
+    ),
+    (
+        "milestones",
+        _milestone(),
+        "date",
+        "Indiquez une date, ou un numéro de semaine et son année.",
+    ),
+    (
+        "milestones",
+        _milestone(date="2024-10-15", week="42", week_year="2024"),
+        "week",
+        "Indiquez soit une date, soit une semaine, pas les deux.",
+    ),
     ("milestones", _milestone(week="42"), "week_year", "Indiquez l’année de la semaine 42."),
-    ("milestones", _milestone(week="53", week_year="2023"), "week", "L’année 2023 n’a pas de semaine 53."),
+    (
+        "milestones",
+        _milestone(week="53", week_year="2023"),
+        "week",
+        "L’année 2023 n’a pas de semaine 53.",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("relation", "item", "field", "message"), INLINE_ERRORS)
 def test_inline_validation_messages(editor_client, call_index, relation, item, field, message):
-    response = post_new_call(editor_client, call_index, valid_data(**{relation: inline_formset([item])}))
+    response = post_new_call(
+        editor_client, call_index, valid_data(**{relation: inline_formset([item])})
+    )
     assert response.status_code == 200
     formset = response.context["form"].formsets[relation]
     assert message in formset.forms[0].errors[field]

@@ -74,24 +74,46 @@ def test_an_upcoming_call_says_when_it_opens(client, make_call):
     call = make_call(opens_at=opens, closes_at=opens + datetime.timedelta(days=30))
     response = client.get(call.url)
     assert "aap-cta" not in response.content.decode()
-    assert "Cet appel n’est pas encore ouvert : vous pourrez candidater à partir du" in text(response)
+    assert "Cet appel n’est pas encore ouvert : vous pourrez candidater à partir du" in text(
+        response
+    )
 
 
 def test_the_page_presents_axes_criteria_documents_and_contact(client, brest_2023):
     page = text(client.get(brest_2023.url))
-    for expected in ("Digital inclusion", "Social value", "Bank details", "contact@example.org",
-                     "City contract", "Adresse postale pour les dossiers papier"):
+    for expected in (
+        "Digital inclusion",
+        "Social value",
+        "Bank details",
+        "contact@example.org",
+        "City contract",
+        "Adresse postale pour les dossiers papier",
+    ):
         assert expected in page
 
 
-def test_the_index_groups_calls_open_upcoming_then_closed(client, call_index, make_call, brest_2023):
+def test_the_index_groups_calls_open_upcoming_then_closed(
+    client, call_index, make_call, brest_2023
+):
     now = timezone.now()
     make_call(title="Appel ouvert")
-    make_call(title="Appel futur", opens_at=now + datetime.timedelta(days=5),
-              closes_at=now + datetime.timedelta(days=50))
+    make_call(
+        title="Appel futur",
+        opens_at=now + datetime.timedelta(days=5),
+        closes_at=now + datetime.timedelta(days=50),
+    )
     page = text(client.get(call_index.url))
-    order = [page.index(s) for s in ("Appels ouverts", "Appel ouvert", "Appels à venir",
-                                     "Appel futur", "Appels clos", "Usages du numérique 2023")]
+    order = [
+        page.index(s)
+        for s in (
+            "Appels ouverts",
+            "Appel ouvert",
+            "Appels à venir",
+            "Appel futur",
+            "Appels clos",
+            "Usages du numérique 2023",
+        )
+    ]
     assert order == sorted(order)
     assert f"Jusqu’à 2{NBSP}300{NBSP}€ par projet." in page
 

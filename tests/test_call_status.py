@@ -53,7 +53,9 @@ def test_status_across_the_spring_daylight_saving_change():
     assert call_status(call, datetime.datetime(2023, 3, 26, 1, 30, tzinfo=UTC)) is CallStatus.OPEN
     assert call_status(call, datetime.datetime(2023, 3, 26, 1, 31, tzinfo=UTC)) is CallStatus.CLOSED
     # Naively adding one hour to 01:59 local would claim 02:59 is still open; it is 03:59.
-    assert call_status(call, datetime.datetime(2023, 3, 26, 3, 31, tzinfo=PARIS)) is CallStatus.CLOSED
+    assert (
+        call_status(call, datetime.datetime(2023, 3, 26, 3, 31, tzinfo=PARIS)) is CallStatus.CLOSED
+    )
 
 
 def test_status_across_the_autumn_daylight_saving_change():
@@ -61,15 +63,21 @@ def test_status_across_the_autumn_daylight_saving_change():
     first = datetime.datetime(2023, 10, 29, 2, 30, fold=0, tzinfo=PARIS)  # 00:30 UTC
     call = Calendar(datetime.datetime(2023, 10, 1, tzinfo=PARIS), first)
     assert first.astimezone(UTC).hour == 0
-    assert call_status(call, datetime.datetime(2023, 10, 29, 0, 30, 59, tzinfo=UTC)) is CallStatus.OPEN
-    assert call_status(call, datetime.datetime(2023, 10, 29, 0, 31, tzinfo=UTC)) is CallStatus.CLOSED
+    assert (
+        call_status(call, datetime.datetime(2023, 10, 29, 0, 30, 59, tzinfo=UTC)) is CallStatus.OPEN
+    )
+    assert (
+        call_status(call, datetime.datetime(2023, 10, 29, 0, 31, tzinfo=UTC)) is CallStatus.CLOSED
+    )
     # The second 02:30 (01:30 UTC) is an hour later: closed.
     second = datetime.datetime(2023, 10, 29, 2, 30, fold=1, tzinfo=PARIS)
     assert call_status(call, second) is CallStatus.CLOSED
 
 
 def test_deadline_is_the_start_of_the_next_minute():
-    assert submission_deadline(BREST.closes_at) == datetime.datetime(2023, 9, 16, 0, 0, tzinfo=PARIS)
+    assert submission_deadline(BREST.closes_at) == datetime.datetime(
+        2023, 9, 16, 0, 0, tzinfo=PARIS
+    )
     autumn = datetime.datetime(2023, 10, 29, 2, 59, fold=0, tzinfo=PARIS)  # first 02:59
     assert submission_deadline(autumn) == datetime.datetime(2023, 10, 29, 1, 0, tzinfo=UTC)
 

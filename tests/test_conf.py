@@ -24,7 +24,10 @@ def test_override_settings_is_seen_at_once():
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ({"BASE_TEMPLATE": ""}, "AAP_WAGTAIL['BASE_TEMPLATE'] must be a non-empty string (got '')."),
+        (
+            {"BASE_TEMPLATE": ""},
+            "AAP_WAGTAIL['BASE_TEMPLATE'] must be a non-empty string (got '').",
+        ),
         ({"BASE_TEMPLATE": 3}, "AAP_WAGTAIL['BASE_TEMPLATE'] must be a non-empty string (got 3)."),
         ({"PRESET_DIRS": "presets/"}, "AAP_WAGTAIL['PRESET_DIRS'] must be a list of strings"),
         ({"BASE_TEMPLAT": "x"}, "AAP_WAGTAIL has unknown key(s): BASE_TEMPLAT. Known keys:"),

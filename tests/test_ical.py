@@ -45,7 +45,12 @@ def test_the_feed_is_linked_from_the_page(client, call):
 
 def test_only_published_public_call_pages_have_a_feed(client, call_index, make_call):
     draft = make_call(publish=False)
-    assert client.get(draft.url_path.replace(call_index.get_parent().url_path, "/") + "calendar.ics").status_code == 404
+    assert (
+        client.get(
+            draft.url_path.replace(call_index.get_parent().url_path, "/") + "calendar.ics"
+        ).status_code
+        == 404
+    )
     assert client.get(call_index.url + "calendar.ics").status_code == 404
     assert client.get("/no-such-page/calendar.ics").status_code == 404
 

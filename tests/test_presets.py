@@ -17,17 +17,24 @@ def test_the_brest_preset_holds_the_facts_of_the_call(call_index):
     page = presets.load_preset(presets.read_preset("brest-2023"), call_index).page
     assert page.title == "Usages du numérique 2023"
     assert (page.max_grant, page.cofunding_threshold, page.envelope) == (
-        Decimal("2300"), Decimal("800"), Decimal("9500")
+        Decimal("2300"),
+        Decimal("800"),
+        Decimal("9500"),
     )
     assert page.max_pages == 5
     assert page.axes.count() == 7
     assert page.criteria.count() == 5
     assert [d.required_when for d in page.required_documents.all()] == [
-        "always", "if_partners", "always", "if_funded_before"
+        "always",
+        "if_partners",
+        "always",
+        "if_funded_before",
     ]
     local_close = timezone.localtime(page.closes_at)
     assert (local_close.date(), local_close.hour, local_close.minute) == (
-        datetime.date(2023, 9, 15), 23, 59
+        datetime.date(2023, 9, 15),
+        23,
+        59,
     )
     weeks = [(m.week, m.week_year) for m in page.milestones.all() if m.week]
     assert weeks == [(42, 2023), (43, 2023)]

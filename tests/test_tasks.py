@@ -19,7 +19,9 @@ def test_send_email_runs_through_the_immediate_backend_after_commit(
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with transaction.atomic():
-            tasks.enqueue_on_commit(tasks.send_email, ["asso@example.org"], "Dossier reçu", "Merci.")
+            tasks.enqueue_on_commit(
+                tasks.send_email, ["asso@example.org"], "Dossier reçu", "Merci."
+            )
             assert mail.outbox == []  # nothing leaves before the commit
     assert len(callbacks) == 1
     assert [(m.to, m.subject, m.body) for m in mail.outbox] == [
@@ -37,7 +39,9 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(db, django_capture_on_c
     assert mail.outbox == []
 
 
-def test_a_queue_outage_is_logged_not_raised(db, monkeypatch, caplog, django_capture_on_commit_callbacks):
+def test_a_queue_outage_is_logged_not_raised(
+    db, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
     backend_class = type(tasks.send_email.get_backend())
 
     def refuse(self, task, args, kwargs):

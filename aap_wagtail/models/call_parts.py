@@ -308,10 +308,16 @@ class CallDownload(Orderable):
 
     page = ParentalKey(PAGE_FK, on_delete=models.CASCADE, related_name="downloads")
     document = models.ForeignKey(
-        "wagtaildocs.Document", on_delete=models.CASCADE, related_name="+", verbose_name=_("document")
+        "wagtaildocs.Document",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("document"),
     )
     label = models.CharField(
-        _("label"), max_length=255, blank=True, help_text=_("Leave empty to use the document's title.")
+        _("label"),
+        max_length=255,
+        blank=True,
+        help_text=_("Leave empty to use the document's title."),
     )
 
     panels = [FieldPanel("document"), FieldPanel("label")]

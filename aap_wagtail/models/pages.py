@@ -63,7 +63,11 @@ class CallIndexPage(AapPageMixin, Page):
             groups[call.get_status(now)].append(call)
         context["call_groups"] = [
             (status, groups[status])
-            for status in (rules.CallStatus.OPEN, rules.CallStatus.UPCOMING, rules.CallStatus.CLOSED)
+            for status in (
+                rules.CallStatus.OPEN,
+                rules.CallStatus.UPCOMING,
+                rules.CallStatus.CLOSED,
+            )
             if groups[status]
         ]
         return context
@@ -167,9 +171,7 @@ class CallPage(AapPageMixin, Page):
     contact_name = models.CharField(_("contact person"), max_length=255, blank=True)
     contact_phone = models.CharField(_("phone"), max_length=50, blank=True)
     contact_email = models.EmailField(_("e-mail"), blank=True)
-    postal_address = models.TextField(
-        _("postal address for paper dossiers"), blank=True
-    )
+    postal_address = models.TextField(_("postal address for paper dossiers"), blank=True)
     publication_consent_text = models.TextField(
         _("publication consent text"),
         blank=True,

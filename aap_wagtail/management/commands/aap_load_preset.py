@@ -50,8 +50,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         verb = "Created" if result.created else "Updated"
         self.stdout.write(
-            self.style.SUCCESS(f"{verb} “{result.page.title}” (id {result.page.pk}, "
-                               f"{result.page.url_path}).")
+            self.style.SUCCESS(
+                f"{verb} “{result.page.title}” (id {result.page.pk}, {result.page.url_path})."
+            )
         )
 
     def _find_parent(self, ref: str) -> Page:

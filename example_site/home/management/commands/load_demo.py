@@ -56,8 +56,12 @@ class Command(BaseCommand):
             old_root = site.root_page if site else None
             Site.objects.update_or_create(
                 is_default_site=True,
-                defaults={"hostname": "localhost", "port": 80, "root_page": home,
-                          "site_name": "Ville exemple"},
+                defaults={
+                    "hostname": "localhost",
+                    "port": 80,
+                    "root_page": home,
+                    "site_name": "Ville exemple",
+                },
             )
             # Wagtail's initial migration creates a placeholder "Welcome" page: remove it.
             if old_root is not None and old_root.pk != home.pk and old_root.depth == 2:
