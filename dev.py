@@ -36,7 +36,10 @@ def venv_python(extras: str) -> Path:
     venv = ROOT / ".venv" / f"py{version}"
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     if not python.exists():
-        run(base, "-m", "venv", venv)
+        if run(base, "-m", "venv", venv, check=False) != 0:
+            # Some system Pythons (Debian without python3-venv) lack ensurepip: use virtualenv.
+            run(base, "-m", "pip", "install", "--quiet", "--user", "virtualenv")
+            run(base, "-m", "virtualenv", "--quiet", venv)
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
     stamp = venv / ".aap-installed"
     if not stamp.exists() or stamp.read_text() != digest:

@@ -24,4 +24,18 @@ def check_settings(app_configs, **kwargs):
                 obj="settings.AAP_WAGTAIL",
             )
         ]
+    from .tasks import task_backends
+
+    queue = conf.get("TASK_QUEUE")
+    queues = getattr(task_backends[backend], "queues", None)
+    if queues and queue not in queues:
+        return [
+            checks.Error(
+                f"AAP_WAGTAIL['TASK_QUEUE'] is {queue!r}, which the {backend!r} task backend "
+                f"does not serve ({', '.join(sorted(queues))}).",
+                hint="Add the queue to the backend's QUEUES (and to RQ_QUEUES for RQ).",
+                id="aap_wagtail.E003",
+                obj="settings.AAP_WAGTAIL",
+            )
+        ]
     return []

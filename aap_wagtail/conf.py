@@ -7,6 +7,7 @@ whenever Django's ``setting_changed`` fires (so ``override_settings`` works in t
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -22,9 +23,11 @@ def _non_empty_string(value: Any) -> str | None:
     return None
 
 
-def _list_of_strings(value: Any) -> str | None:
-    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        return "must be a list of strings"
+def _list_of_paths(value: Any) -> str | None:
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(v, str | os.PathLike) for v in value
+    ):
+        return "must be a list of folder paths (strings or Path objects)"
     return None
 
 
@@ -47,7 +50,7 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], str | None], str]] = {
     ),
     "PRESET_DIRS": (
         [],
-        _list_of_strings,
+        _list_of_paths,
         "Extra folders searched for call presets (<name>.json), before the bundled ones.",
     ),
     "ICAL_PRODID": (

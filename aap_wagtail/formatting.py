@@ -27,11 +27,14 @@ def format_date(value: datetime.date | datetime.datetime | None) -> str:
         return ""
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value)
+    if value.day == 1:
+        # Translators: French writes "1er septembre 2023" (format: j\e\r F Y).
+        return formats.date_format(value, pgettext("long date format, 1st of month", "j F Y"))
     return formats.date_format(value, pgettext("long date format", "j F Y"))
 
 
 def format_time(value: datetime.datetime) -> str:
-    # Translators: a Django time format; French reads "23 h 59" (written H \h i).
+    # Translators: a Django time format; French reads "9 h 05" (written G \h i).
     return formats.date_format(timezone.localtime(value), pgettext("time format", "H:i"))
 
 

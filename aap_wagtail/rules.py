@@ -156,7 +156,8 @@ def check_call_configuration(call: Any) -> dict[str, str]:
 
 def check_funding(envelope: Decimal | None, funding_total: Decimal) -> str | None:
     """The funders of the envelope cannot promise more than the envelope."""
-    if envelope is not None and funding_total > envelope:
+    # A non-positive envelope is reported by the field itself.
+    if envelope is not None and envelope > 0 and funding_total > envelope:
         return _(
             "The funding sources add up to %(total)s, more than the envelope of %(envelope)s."
         ) % {"total": format_amount(funding_total), "envelope": format_amount(envelope)}

@@ -18,15 +18,15 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 
 try:  # Django >= 6.0
-    from django.tasks import task
+    from django.tasks import task, task_backends
 except ImportError:  # Django 5.2: the backport
-    from django_tasks import task
+    from django_tasks import task, task_backends
 
 from . import conf
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["task", "enqueue_on_commit", "send_email"]
+__all__ = ["task", "task_backends", "enqueue_on_commit", "send_email"]
 
 
 def enqueue_on_commit(task_obj: Any, *args: Any, using: str | None = None, **kwargs: Any) -> None:

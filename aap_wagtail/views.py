@@ -3,7 +3,7 @@
 from django.http import Http404, HttpResponse
 from wagtail.models import Page, Site
 
-from . import calendar
+from . import timeline
 from .models import CallPage
 
 
@@ -17,7 +17,7 @@ def call_calendar(request, page_path: str) -> HttpResponse:
     if not isinstance(page, CallPage):
         raise Http404
     response = HttpResponse(
-        calendar.call_to_ical(page, request), content_type="text/calendar; charset=utf-8"
+        timeline.call_to_ical(page, request), content_type="text/calendar; charset=utf-8"
     )
     response["Content-Disposition"] = f'inline; filename="{page.slug}.ics"'
     return response

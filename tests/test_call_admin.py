@@ -117,6 +117,19 @@ PAGE_ERRORS = [
         "max_grant",
         "Assurez-vous que cette valeur est supérieure ou égale à 0.01.",
     ),
+    ({"max_pages": "0"}, "max_pages", "Assurez-vous que cette valeur est supérieure ou égale à 1."),
+    (
+        {"max_text_length": "99"},
+        "max_text_length",
+        "Assurez-vous que cette valeur est supérieure ou égale à 100.",
+    ),
+    (
+        {"envelope": "0"},
+        "envelope",
+        "Assurez-vous que cette valeur est supérieure ou égale à 0.01.",
+    ),
+    ({"opens_at": ""}, "opens_at", "Champ requis."),
+    ({"max_grant": "abc"}, "max_grant", "Saisissez un nombre."),
     (
         {
             "funding_sources": inline_formset(

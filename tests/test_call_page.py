@@ -37,13 +37,13 @@ def test_amounts_and_dates_read_in_french(client, brest_2023):
     assert f"Cofinancement attendu au-delà de 800{NBSP}€" in page
     assert f"Enveloppe totale 9{NBSP}500{NBSP}€" in page
     assert "15 septembre 2023 à 23 h 59" in page
-    assert "15 juin 2023 à 09 h 00" in page
+    assert "15 juin 2023 à 9 h 00" in page
 
 
 def test_the_timeline_lists_every_date_in_order(client, brest_2023):
     page = text(client.get(brest_2023.url))
     expected = [
-        "15 juin 2023 à 09 h 00 Ouverture des dépôts",
+        "15 juin 2023 à 9 h 00 Ouverture des dépôts",
         "15 septembre 2023 à 23 h 59 Date limite de dépôt",
         "semaine 42 (du 16 octobre 2023 au 20 octobre 2023) Jury meeting",
         "mid-November Plenary",
@@ -151,3 +151,33 @@ def test_the_call_page_query_count_does_not_grow_with_its_content(
 
 def test_index_page_only_accepts_call_pages():
     assert [m.__name__ for m in CallIndexPage.allowed_subpage_models()] == ["CallPage"]
+
+
+def test_french_dates_say_1er_and_drop_the_leading_zero(french):
+    from aap_wagtail.formatting import format_date, format_datetime
+
+    assert format_date(datetime.date(2023, 9, 1)) == "1er septembre 2023"
+    moment = datetime.datetime(2023, 9, 1, 7, 5, tzinfo=PARIS)
+    assert format_datetime(moment) == "1er septembre 2023 à 7 h 05"
+
+
+def test_english_formatting(english):
+    from aap_wagtail.formatting import format_amount, format_datetime
+
+    assert format_amount(2300) == f"2,300{NBSP}€"
+    assert format_amount("12.5") == f"12.50{NBSP}€"
+    moment = datetime.datetime(2023, 9, 15, 23, 59, tzinfo=PARIS)
+    assert format_datetime(moment) == "15 September 2023 at 23:59"
+
+
+def test_a_milestone_on_closing_day_comes_after_the_deadline(make_call):
+    from aap_wagtail.models import CallMilestone
+    from aap_wagtail.timeline import call_timeline
+
+    call = make_call(
+        opens_at=datetime.datetime(2023, 6, 15, 9, 0, tzinfo=PARIS),
+        closes_at=datetime.datetime(2023, 9, 15, 23, 59, tzinfo=PARIS),
+    )
+    call.milestones = [CallMilestone(label="Permanence", date=datetime.date(2023, 9, 15))]
+    labels = [e.label for e in call_timeline(call)]
+    assert labels.index("Permanence") == labels.index("Date limite de dépôt") + 1

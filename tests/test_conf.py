@@ -29,7 +29,7 @@ def test_override_settings_is_seen_at_once():
             "AAP_WAGTAIL['BASE_TEMPLATE'] must be a non-empty string (got '').",
         ),
         ({"BASE_TEMPLATE": 3}, "AAP_WAGTAIL['BASE_TEMPLATE'] must be a non-empty string (got 3)."),
-        ({"PRESET_DIRS": "presets/"}, "AAP_WAGTAIL['PRESET_DIRS'] must be a list of strings"),
+        ({"PRESET_DIRS": "presets/"}, "AAP_WAGTAIL['PRESET_DIRS'] must be a list of folder paths"),
         ({"BASE_TEMPLAT": "x"}, "AAP_WAGTAIL has unknown key(s): BASE_TEMPLAT. Known keys:"),
         (["BASE_TEMPLATE"], "AAP_WAGTAIL must be a dict, got list."),
     ],
@@ -42,6 +42,13 @@ def test_a_bad_value_gives_a_clear_error(value, message):
         errors = checks.run_checks(tags=["aap_wagtail"])
         assert [e.id for e in errors] == ["aap_wagtail.E001"]
         assert message in errors[0].msg
+
+
+def test_a_queue_the_backend_does_not_serve_is_reported():
+    with override_settings(AAP_WAGTAIL={"TASK_QUEUE": "aap"}):
+        errors = checks.run_checks(tags=["aap_wagtail"])
+    assert [e.id for e in errors] == ["aap_wagtail.E003"]
+    assert "'aap'" in errors[0].msg
 
 
 def test_the_system_check_passes_with_good_settings():

@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -99,5 +100,46 @@ def test_extra_preset_folders_come_first(call_index, tmp_path, settings):
     data = presets.read_preset("brest-2023")
     data["page"]["title"] = "Ma ville {year}"
     (tmp_path / "brest-2023.json").write_text(json.dumps(data))
-    settings.AAP_WAGTAIL = {"PRESET_DIRS": [str(tmp_path)]}
+    settings.AAP_WAGTAIL = {"PRESET_DIRS": [tmp_path]}
     assert presets.read_preset("brest-2023")["page"]["title"] == "Ma ville {year}"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["page"].update(colour="blue"), "page: unknown field 'colour'."),
+        (lambda d: d["page"].update(max_grant="abc"), "page: max_grant:"),
+        (lambda d: d["page"].update(opens_at="2023-06-15T09:00:00"), "give the time zone offset"),
+        (
+            lambda d: d["page"].update(opens_at="le 15 juin"),
+            "page: opens_at: Le format de la valeur",
+        ),
+        (lambda d: d["page"].pop("title"), "page: missing title."),
+        (lambda d: d.pop("page"), 'no "page" section'),
+        (lambda d: d["criteria"][0].update(score="5"), "criteria[0]: unknown field 'score'."),
+        (
+            lambda d: d["funding_sources"].append({"label": "Région", "amount": "1"}),
+            "plus que l’enveloppe de 9\u00a0500\u00a0€",
+        ),
+    ],
+)
+def test_a_broken_preset_gives_a_clear_error(call_index, tmp_path, change, message):
+    data = presets.read_preset("brest-2023")
+    change(data)
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("aap_load_preset", str(path), "--parent", str(call_index.pk))
+    assert not CallPage.objects.exists()
+
+
+def test_list_shows_the_bundled_presets(capsys, db):
+    call_command("aap_load_preset", "--list")
+    assert "brest-2023" in capsys.readouterr().out.split()
+
+
+def test_shifting_clears_wording_that_no_longer_holds(call_index):
+    data = presets.read_preset("brest-2023")
+    data["milestones"][0]["display_text"] = "semaine 42"
+    page = presets.load_preset(data, call_index, days=presets.days_to_open_now(data)).page
+    assert all(m.display_text == "" for m in page.milestones.all())

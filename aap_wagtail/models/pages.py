@@ -24,7 +24,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
-from .. import calendar, conf, rules
+from .. import conf, rules, timeline
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -314,10 +314,11 @@ class CallPage(AapPageMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["call_status"] = self.get_status()
-        context["timeline"] = calendar.call_timeline(self)
+        context["timeline"] = timeline.call_timeline(self)
         context["calendar_url"] = self.get_calendar_url(request)
         return context
 
     def get_calendar_url(self, request=None) -> str:
         """The iCalendar feed of the call's dates, served by ``aap_wagtail.urls``."""
-        return (self.get_url(request) or "") + "calendar.ics"
+        url = self.get_url(request)
+        return f"{url}calendar.ics" if url else ""

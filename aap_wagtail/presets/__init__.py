@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -71,7 +71,10 @@ def read_preset(name_or_path: str) -> dict[str, Any]:
 def days_to_open_now(data: dict[str, Any], now: datetime.datetime | None = None) -> int:
     """How many whole days to move a preset so that its call opened 30 days ago."""
     now = now or timezone.now()
-    opens_at = datetime.datetime.fromisoformat(data["page"]["opens_at"])
+    try:
+        opens_at = datetime.datetime.fromisoformat(data["page"]["opens_at"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PresetError(f"page: opens_at is missing or not an ISO date-time ({exc}).") from None
     return (now - opens_at).days - 30
 
 
@@ -84,10 +87,17 @@ def _shift_milestone(item: dict[str, Any], shift: datetime.timedelta) -> dict[st
         monday = datetime.date.fromisocalendar(item["week_year"], item["week"], 1) + shift
         iso = monday.isocalendar()
         item["week"], item["week_year"] = iso.week, iso.year
+        item["display_text"] = ""
     return item
 
 
 def shift_preset(data: dict[str, Any], days: int) -> dict[str, Any]:
+    if "page" not in data:
+        raise PresetError('The preset has no "page" section.')
+    return _shift_preset(data, days)
+
+
+def _shift_preset(data: dict[str, Any], days: int) -> dict[str, Any]:
     """The same call, every date moved by ``days`` (the time of day is kept)."""
     if not days:
         return data
@@ -103,11 +113,31 @@ def shift_preset(data: dict[str, Any], days: int) -> dict[str, Any]:
     return shifted
 
 
+def _convert(model, name: str, raw: Any, where: str) -> Any:
+    """One preset value as the model field's Python value, or a PresetError saying where."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        raise PresetError(f"{where}: unknown field {name!r}.") from None
+    if raw is None:
+        return None
+    try:
+        value = field.to_python(raw)
+    except ValidationError as exc:
+        raise PresetError(f"{where}: {name}: {' '.join(exc.messages)}") from None
+    if isinstance(value, datetime.datetime) and timezone.is_naive(value):
+        raise PresetError(f"{where}: {name}: give the time zone offset, e.g. +02:00.")
+    return value
+
+
+REQUIRED_PAGE_FIELDS = ("title", "slug", "intro", "max_grant", "opens_at", "closes_at")
+
+
 def _page_values(page_data: dict[str, Any]) -> dict[str, Any]:
-    values = {}
-    for name, raw in page_data.items():
-        field = CallPage._meta.get_field(name)
-        values[name] = field.to_python(raw) if raw is not None else None
+    values = {name: _convert(CallPage, name, raw, "page") for name, raw in page_data.items()}
+    missing = [name for name in REQUIRED_PAGE_FIELDS if values.get(name) in (None, "")]
+    if missing:
+        raise PresetError(f"page: missing {', '.join(missing)}.")
     year = timezone.localtime(values["opens_at"]).year
     values["title"] = values["title"].replace("{year}", str(year))
     values["slug"] = values["slug"].replace("{year}", str(year))
@@ -120,7 +150,7 @@ def _child_objects(relation: str, items: list[dict[str, Any]]) -> list[Any]:
     for position, item in enumerate(items):
         obj = model(sort_order=position)
         for name, raw in item.items():
-            setattr(obj, name, model._meta.get_field(name).to_python(raw))
+            setattr(obj, name, _convert(model, name, raw, f"{relation}[{position}]"))
         objects.append(obj)
     return objects
 
@@ -133,6 +163,11 @@ def _validate(page: CallPage, children: dict[str, list[Any]]) -> None:
         problems.append(f"page: {exc.message_dict}")
     for field, message in rules.check_call_configuration(page).items():
         problems.append(f"page: {field}: {message}")
+    funding_error = rules.check_funding(
+        page.envelope, rules.sum_amounts(s.amount for s in children.get("funding_sources", []))
+    )
+    if funding_error:
+        problems.append(f"page: envelope: {funding_error}")
     for relation, objects in children.items():
         for obj in objects:
             try:
@@ -153,7 +188,10 @@ def load_preset(
     publish: bool = True,
 ) -> LoadResult:
     """Create (or update, when a sibling has the same slug) a CallPage from preset data."""
-    data = shift_preset(data, days)
+    try:
+        data = shift_preset(data, days)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PresetError(f"The preset's dates cannot be read: {exc}") from None
     values = _page_values(data["page"])
     if slug:
         values["slug"] = slug

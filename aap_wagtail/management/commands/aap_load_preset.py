@@ -12,7 +12,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("name", help="Preset name (see --list) or path to a .json file.")
+        parser.add_argument(
+            "name", nargs="?", help="Preset name (see --list) or path to a .json file."
+        )
         parser.add_argument(
             "--parent",
             required=False,
@@ -34,6 +36,8 @@ class Command(BaseCommand):
             for name in presets.available_presets():
                 self.stdout.write(name)
             return
+        if not options["name"]:
+            raise CommandError("Give a preset name or a .json file (see --list).")
         if not options["parent"]:
             raise CommandError("Give the calls index page with --parent.")
         parent = self._find_parent(options["parent"])

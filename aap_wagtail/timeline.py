@@ -65,19 +65,22 @@ def call_timeline(call) -> list[TimelineEntry]:
                 call.closes_at,
             )
         )
-    for milestone in call.milestones.all():
+    for position, milestone in enumerate(call.milestones.all()):
         if milestone.starts_on is None:
             continue
         entries.append(
             TimelineEntry(
-                f"milestone-{milestone.pk or milestone.sort_order}",
+                # The position, not the database id: reloading a preset replaces the rows, and
+                # subscribed calendars should update the same events.
+                f"milestone-{position}",
                 milestone.label,
                 _milestone_when(milestone),
                 milestone.starts_on,
                 milestone.ends_on,
             )
         )
-    entries.sort(key=lambda e: (e.starts_on, e.at or timezone.now()))
+    # Same day: the precise moments (opening, deadline) first, in time order.
+    entries.sort(key=lambda e: (e.starts_on, e.at is None, e.at.timestamp() if e.at else 0))
     return entries
 
 
