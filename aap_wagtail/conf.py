@@ -31,6 +31,20 @@ def _list_of_paths(value: Any) -> str | None:
     return None
 
 
+def _storage_spec(value: Any) -> str | None:
+    if not isinstance(value, dict) or not isinstance(value.get("BACKEND", ""), str):
+        return 'must be a dict like {"BACKEND": "dotted.path", "OPTIONS": {...}}'
+    if not isinstance(value.get("OPTIONS", {}), dict):
+        return "OPTIONS must be a dict"
+    return None
+
+
+def _positive_int(value: Any) -> str | None:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        return "must be a positive whole number"
+    return None
+
+
 #: name -> (default, validator returning an error text or None, what it is for)
 DEFAULTS: dict[str, tuple[Any, Callable[[Any], str | None], str]] = {
     "BASE_TEMPLATE": (
@@ -52,6 +66,17 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], str | None], str]] = {
         [],
         _list_of_paths,
         "Extra folders searched for call presets (<name>.json), before the bundled ones.",
+    ),
+    "PRIVATE_STORAGE": (
+        {},
+        _storage_spec,
+        "Where applicants' files are stored. Default: a folder named aap_private next to "
+        "MEDIA_ROOT (never under it), with no public URL.",
+    ),
+    "RESUME_LINK_MAX_AGE_DAYS": (
+        30,
+        _positive_int,
+        "How long a link to resume a draft stays valid, in days.",
     ),
     "ICAL_PRODID": (
         "-//aap_wagtail//Calls for projects//FR",
@@ -95,6 +120,9 @@ def reload() -> None:
     """Forget the cached values; the next ``get()`` re-reads and re-validates the settings."""
     global _cache
     _cache = None
+    from .storage import reset_private_storage
+
+    reset_private_storage()
 
 
 def reload_on_setting_changed(*, setting: str, **kwargs: Any) -> None:

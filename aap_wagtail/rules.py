@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .formatting import format_amount
+from .formatting import format_amount, format_datetime
 
 
 class CallStatus(str, enum.Enum):
@@ -166,3 +166,183 @@ def check_funding(envelope: Decimal | None, funding_total: Decimal) -> str | Non
 
 def sum_amounts(amounts: Iterable[Decimal | None]) -> Decimal:
     return sum((a for a in amounts if a is not None), Decimal("0"))
+
+
+# --- The dossier (the applicant's input) ----------------------------------------------------
+#
+# Each check returns the message to show on the field (or None). The wizard, the JSON API and
+# the admin call these functions; none of them has its own copy of a rule.
+
+#: Characters of text that fill one printed page of a dossier (used to estimate its length).
+CHARS_PER_PAGE = 2500
+
+_RNA_RE = re.compile(r"^W\d{9}$")
+_SIRET_RE = re.compile(r"^\d{14}$")
+
+
+def normalise_identifier(value: str) -> str:
+    return re.sub(r"[\s.\-]", "", value or "").upper()
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        n = int(char)
+        if position % 2:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def check_identifier(value: str) -> str | None:
+    """An RNA number (W + 9 digits) or a SIRET (14 digits, Luhn key); optional."""
+    ident = normalise_identifier(value)
+    if not ident:
+        return None
+    if _RNA_RE.match(ident):
+        return None
+    if _SIRET_RE.match(ident):
+        # La Poste's establishments are the documented exception to the Luhn key.
+        if _luhn_ok(ident) or (ident.startswith("356000000") and sum(map(int, ident)) % 5 == 0):
+            return None
+        return _("This SIRET number is not valid: check its 14 digits.")
+    return _(
+        "Write an RNA number (W followed by 9 digits, e.g. W291234567) or a SIRET number "
+        "(14 digits). You can also leave this empty."
+    )
+
+
+def check_text_length(value: str, limit: int | None) -> str | None:
+    if limit and value and len(value) > limit:
+        return _(
+            "Your text has %(length)s characters; the limit is %(limit)s. "
+            "Shorten it by %(over)s characters."
+        ) % {"length": len(value), "limit": limit, "over": len(value) - limit}
+    return None
+
+
+def estimate_pages(text_chars: int, pdf_pages: int = 0) -> int:
+    """Pages the dossier would fill: its text at CHARS_PER_PAGE per page, plus counted PDFs."""
+    return -(-text_chars // CHARS_PER_PAGE) + pdf_pages
+
+
+def check_page_limit(call: Any, text_chars: int, pdf_pages: int = 0) -> str | None:
+    if not call.max_pages:
+        return None
+    pages = estimate_pages(text_chars, pdf_pages)
+    if pages > call.max_pages:
+        return _(
+            "Your dossier would fill about %(pages)s pages; this call accepts %(limit)s at most. "
+            "Shorten your answers."
+        ) % {"pages": pages, "limit": call.max_pages}
+    return None
+
+
+def failed_eligibility(call: Any, answers: dict[int, bool]) -> list[Any]:
+    """Questions whose answer does not qualify (``answers``: question id -> bool)."""
+    return [
+        q
+        for q in call.eligibility_questions.all()
+        if q.pk in answers and answers[q.pk] != q.qualifying_answer
+    ]
+
+
+def check_budget(
+    call: Any,
+    *,
+    requested: Decimal | None,
+    total: Decimal | None,
+    other_income: Decimal,
+) -> dict[str, str]:
+    """Blocking problems with the money asked for, as ``{field: message}``."""
+    errors: dict[str, str] = {}
+    if requested is None:
+        return errors
+    if requested > call.max_grant:
+        errors["requested_amount"] = _("You can ask for %(max)s at most for one project.") % {
+            "max": format_amount(call.max_grant)
+        }
+    elif call.min_grant is not None and requested < call.min_grant:
+        errors["requested_amount"] = _("This call gives at least %(min)s per project.") % {
+            "min": format_amount(call.min_grant)
+        }
+    if total is not None:
+        if requested > total:
+            errors.setdefault(
+                "requested_amount",
+                _("The amount requested cannot be more than the project's total budget."),
+            )
+        elif call.max_grant_percent is not None:
+            cap = (total * call.max_grant_percent / Decimal(100)).quantize(Decimal("0.01"))
+            if requested > cap:
+                errors.setdefault(
+                    "requested_amount",
+                    _(
+                        "You can ask for %(percent)s%% of the project's total budget at most, "
+                        "that is %(cap)s."
+                    )
+                    % {
+                        "percent": f"{call.max_grant_percent.normalize():f}",
+                        "cap": format_amount(cap),
+                    },
+                )
+    if (
+        call.cofunding_threshold is not None
+        and requested > call.cofunding_threshold
+        and other_income <= 0
+    ):
+        errors["income"] = call.cofunding_message or _(
+            "Above %(threshold)s, show your own contribution or other funding in the income lines."
+        ) % {"threshold": format_amount(call.cofunding_threshold)}
+    return errors
+
+
+def budget_warning(expenses: Decimal, income: Decimal) -> str | None:
+    """Expenses and income should balance; a warning, not a refusal."""
+    if expenses and expenses != income:
+        return _(
+            "Your expenses (%(expenses)s) and your income, including the amount requested "
+            "(%(income)s), do not balance. You can still go on."
+        ) % {"expenses": format_amount(expenses), "income": format_amount(income)}
+    return None
+
+
+def can_start_draft(call: Any, now: datetime.datetime | None = None) -> str | None:
+    """A draft can be started only while the call is open."""
+    status = call_status(call, now)
+    if status is CallStatus.UPCOMING:
+        return _("This call is not open yet: you can apply from %(opening)s.") % {
+            "opening": format_datetime(call.opens_at)
+        }
+    if status is CallStatus.CLOSED:
+        return _("This call closed on %(deadline)s. Applications are no longer accepted.") % {
+            "deadline": format_datetime(call.closes_at)
+        }
+    return None
+
+
+def submission_closes_at(call: Any) -> datetime.datetime:
+    """The first instant a submission is refused: the deadline plus the call's grace period."""
+    return submission_deadline(call.closes_at) + datetime.timedelta(minutes=call.grace_minutes or 0)
+
+
+def can_submit(call: Any, now: datetime.datetime | None = None) -> str | None:
+    now = (now or timezone.now()).astimezone(datetime.timezone.utc)
+    if call.opens_at and now < call.opens_at.astimezone(datetime.timezone.utc):
+        return can_start_draft(call, now)
+    if now >= submission_closes_at(call):
+        return _(
+            "The deadline was %(deadline)s: this dossier can no longer be submitted. "
+            "Contact the call's team if you think this is a mistake."
+        ) % {"deadline": format_datetime(call.closes_at)}
+    return None
+
+
+def reference_prefix(call: Any) -> str:
+    if call.reference_prefix:
+        return call.reference_prefix
+    return re.sub(r"[^A-Z0-9]+", "-", (call.slug or "AAP").upper()).strip("-")
+
+
+def format_reference(call: Any, number: int) -> str:
+    return f"{reference_prefix(call)}-{number:03d}"

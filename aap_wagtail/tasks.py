@@ -63,3 +63,52 @@ def send_email(
     if html_body:
         message.attach_alternative(html_body, "text/html")
     return message.send()
+
+
+def _application(application_id: int):
+    from .models import Application
+
+    return Application.objects.select_related("call").get(pk=application_id)
+
+
+@task()
+def send_submission_receipt(application_id: int) -> int:
+    """The applicant's acknowledgement: the reference and a PDF of the dossier."""
+    from django.template.loader import render_to_string
+    from django.utils.translation import gettext as _
+
+    from .pdf import application_pdf
+
+    application = _application(application_id)
+    context = {"application": application, "call": application.call}
+    message = EmailMultiAlternatives(
+        subject=_("Dossier received: %(reference)s") % {"reference": application.reference},
+        body=render_to_string("aap_wagtail/emails/submission_receipt.txt", context),
+        to=[application.email],
+        reply_to=[application.call.contact_email] if application.call.contact_email else None,
+    )
+    message.attach(f"{application.reference}.pdf", application_pdf(application), "application/pdf")
+    return message.send()
+
+
+@task()
+def notify_managers_of_submission(application_id: int) -> int:
+    from django.template.loader import render_to_string
+    from django.utils.translation import gettext as _
+
+    application = _application(application_id)
+    recipients = [
+        line.strip() for line in application.call.notification_emails.splitlines() if line.strip()
+    ]
+    if not recipients:
+        return 0
+    message = EmailMultiAlternatives(
+        subject=_("New dossier %(reference)s: %(organisation)s")
+        % {"reference": application.reference, "organisation": application.organisation_name},
+        body=render_to_string(
+            "aap_wagtail/emails/manager_notification.txt",
+            {"application": application, "call": application.call},
+        ),
+        to=recipients,
+    )
+    return message.send()

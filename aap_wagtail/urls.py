@@ -1,12 +1,15 @@
 """Include these URLs *before* Wagtail's own: ``path("", include("aap_wagtail.urls"))``."""
 
-from django.urls import re_path
+from django.urls import path, re_path
 
 from . import views
 
 app_name = "aap_wagtail"
 
 urlpatterns = [
+    path("aap/reprendre/<str:token>/", views.resume, name="resume"),
+    path("aap/fichiers/<int:pk>/", views.attachment_file, name="attachment"),
+    path("aap/mes-dossiers/", views.my_applications, name="my_applications"),
     re_path(
         r"^(?P<page_path>(?:[\w\-]+/)+)calendar\.ics$", views.call_calendar, name="call_calendar"
     ),

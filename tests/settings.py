@@ -12,6 +12,8 @@ if REDIS_URL:
     TASKS["rq"] = RQ_BACKEND
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="aap-test-media-")
+PRIVATE_ROOT = tempfile.mkdtemp(prefix="aap-test-private-")
+AAP_WAGTAIL = {"PRIVATE_STORAGE": {"OPTIONS": {"location": PRIVATE_ROOT}}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
 from aap_wagtail.models import CallPage
 
@@ -32,6 +32,10 @@ def valid_data(**overrides):
         "contact_email": "",
         "postal_address": "",
         "publication_consent_text": "",
+        "grace_minutes": "0",
+        "reference_prefix": "",
+        "notification_emails": "",
+        "extra_questions": streamfield([]),
         "axes": inline_formset([{"title": "Inclusion", "description": ""}]),
         "downloads": inline_formset([]),
         "eligibility_questions": inline_formset([]),

@@ -65,7 +65,8 @@ def test_an_open_call_shows_the_apply_button_and_its_deadline(client, make_call)
     response = client.get(call.url)
     html = response.content.decode()
     assert 'class="aap-cta"' in html
-    assert "Candidater" in text(response)
+    assert f'href="{call.url}deposer/"' in html
+    assert "Candidater en ligne" in text(response)
     assert "Les candidatures sont ouvertes jusqu’au" in text(response)
 
 

@@ -1,3 +1,10 @@
+from .applications import (
+    Application,
+    ApplicationStatus,
+    Attachment,
+    EnteredBy,
+    ReferenceCounter,
+)
 from .call_parts import (
     CallAxis,
     CallDownload,
@@ -13,6 +20,11 @@ from .call_parts import (
 from .pages import CallIndexPage, CallPage, CallPageForm
 
 __all__ = [
+    "Application",
+    "ApplicationStatus",
+    "Attachment",
+    "EnteredBy",
+    "ReferenceCounter",
     "CallAxis",
     "CallDownload",
     "CallIndexPage",

@@ -202,12 +202,18 @@ class RequiredDocument(Orderable):
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
+    counts_towards_page_limit = models.BooleanField(
+        _("counts towards the page limit"),
+        default=False,
+        help_text=_("Tick when this document is part of the dossier itself: its PDF pages count."),
+    )
 
     panels = [
         FieldPanel("label"),
         FieldPanel("help_text"),
         FieldPanel("required_when"),
         FieldRowPanel([FieldPanel("accepted_types"), FieldPanel("max_size_mb")]),
+        FieldPanel("counts_towards_page_limit"),
     ]
     api_fields = [
         APIField("id"),

@@ -6,7 +6,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,11 +20,13 @@ from wagtail.admin.panels import (
     TabbedInterface,
 )
 from wagtail.api import APIField
-from wagtail.fields import RichTextField
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
 from .. import conf, rules, timeline
+from ..blocks import QUESTION_KINDS
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -91,7 +93,7 @@ class CallPageForm(WagtailAdminPageForm):
         return cleaned
 
 
-class CallPage(AapPageMixin, Page):
+class CallPage(RoutablePageMixin, AapPageMixin, Page):
     """One edition of a call for projects, with its rules, money, criteria and calendar."""
 
     # Presentation
@@ -172,6 +174,37 @@ class CallPage(AapPageMixin, Page):
     contact_phone = models.CharField(_("phone"), max_length=50, blank=True)
     contact_email = models.EmailField(_("e-mail"), blank=True)
     postal_address = models.TextField(_("postal address for paper dossiers"), blank=True)
+    grace_minutes = models.PositiveSmallIntegerField(
+        _("grace period (minutes)"),
+        default=0,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text=_(
+            "Submissions started before the deadline are still accepted this many minutes after it."
+        ),
+    )
+    reference_prefix = models.CharField(
+        _("reference prefix"),
+        max_length=40,
+        blank=True,
+        validators=[
+            RegexValidator(r"^[A-Z0-9][A-Z0-9-]*$", _("Capital letters, digits and dashes only."))
+        ],
+        help_text=_(
+            "Dossier references read PREFIX-017, e.g. BREST-2027. Leave empty to use the "
+            "call's slug and year."
+        ),
+    )
+    extra_questions = StreamField(
+        QUESTION_KINDS,
+        blank=True,
+        verbose_name=_("extra questions"),
+        help_text=_("Questions added to a step of the dossier, for this call only."),
+    )
+    notification_emails = models.TextField(
+        _("notify these addresses of new dossiers"),
+        blank=True,
+        help_text=_("One e-mail address per line: the call's managers."),
+    )
     publication_consent_text = models.TextField(
         _("publication consent text"),
         blank=True,
@@ -221,9 +254,12 @@ class CallPage(AapPageMixin, Page):
             heading=_("Dossier limits"),
         ),
         InlinePanel("required_documents", heading=_("Required documents"), label=_("Document")),
+        FieldPanel("extra_questions"),
+        FieldPanel("reference_prefix"),
     ]
     calendar_panels = [
         FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
+        FieldPanel("grace_minutes"),
         InlinePanel("milestones", heading=_("Milestones"), label=_("Milestone")),
     ]
     contact_panels = [
@@ -237,6 +273,7 @@ class CallPage(AapPageMixin, Page):
             heading=_("Contact"),
         ),
         FieldPanel("publication_consent_text"),
+        FieldPanel("notification_emails"),
     ]
 
     edit_handler = TabbedInterface(
@@ -317,6 +354,41 @@ class CallPage(AapPageMixin, Page):
         context["timeline"] = timeline.call_timeline(self)
         context["calendar_url"] = self.get_calendar_url(request)
         return context
+
+    # --- the applicant's pages -----------------------------------------------------------------
+
+    @path("deposer/", name="apply")
+    def apply(self, request):
+        from ..wizard.views import ApplicationWizard
+
+        return ApplicationWizard.for_call(self)(request)
+
+    @path("deposer/<str:step>/", name="apply_step")
+    def apply_step(self, request, step):
+        from ..wizard.views import ApplicationWizard
+
+        return ApplicationWizard.for_call(self)(request, step=step)
+
+    @path("nouveau-lien/", name="resume_link_request")
+    def resume_link_request(self, request):
+        from .. import views
+
+        return views.resume_link_request(request, self)
+
+    @path("dossier/<str:uuid>/", name="application_status")
+    def application_status(self, request, uuid):
+        from .. import views
+
+        return views.application_status(request, self, uuid)
+
+    @path("dossier/<str:uuid>/retirer/", name="application_withdraw")
+    def application_withdraw(self, request, uuid):
+        from .. import views
+
+        return views.application_withdraw(request, self, uuid)
+
+    def get_apply_url(self, request=None) -> str:
+        return (self.get_url(request) or "") + self.reverse_subpage("apply")
 
     def get_calendar_url(self, request=None) -> str:
         """The iCalendar feed of the call's dates, served by ``aap_wagtail.urls``."""

@@ -20,3 +20,42 @@ def aap_date(value):
 def aap_datetime(value):
     """An aware datetime in the site's time zone: "15 septembre 2023 à 23 h 59"."""
     return formatting.format_datetime(value)
+
+
+@register.filter
+def aap_widget(bound_field):
+    """Render a field's widget tied to its help and error texts (aria-describedby)."""
+    described = []
+    if bound_field.help_text:
+        described.append(f"{bound_field.auto_id}_help")
+    attrs = {}
+    if bound_field.errors:
+        described.append(f"{bound_field.auto_id}_error")
+        attrs["aria-invalid"] = "true"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return bound_field.as_widget(attrs=attrs)
+
+
+@register.filter
+def aap_is_group(bound_field):
+    """Radio buttons and multiple checkboxes are announced as a group (fieldset + legend)."""
+    widget = bound_field.field.widget
+    input_type = getattr(widget, "input_type", None)
+    multiple = getattr(widget, "allow_multiple_selected", False)
+    return input_type == "radio" or (input_type == "checkbox" and multiple)
+
+
+@register.filter
+def aap_is_checkbox(bound_field):
+    widget = bound_field.field.widget
+    return getattr(widget, "input_type", None) == "checkbox" and not getattr(
+        widget, "allow_multiple_selected", False
+    )
+
+
+@register.inclusion_tag("aap_wagtail/includes/existing_file.html")
+def aap_existing_file(form, name):
+    """For a document already sent: its name and size, and that choosing a file replaces it."""
+    existing = getattr(form, "existing", {}).get(name)
+    return {"attachment": existing}

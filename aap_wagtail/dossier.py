@@ -1,0 +1,211 @@
+"""Drafts of a dossier: who may continue which draft, and saving what a step received.
+
+No account is needed: a browser session holds the drafts it created or opened from a resume
+link; a signed, expiring link sent by e-mail opens a draft in another browser. Status changes
+are not made here (see ``workflow``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core import signing
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from . import conf, rules, tasks
+from .models import Application, ApplicationStatus, EnteredBy
+
+SESSION_KEY = "aap_wagtail_applications"
+RESUME_SALT = "aap_wagtail.resume"
+FUNDED_STATUSES = [
+    ApplicationStatus.SELECTED,
+    ApplicationStatus.REPORT_DUE,
+    ApplicationStatus.REPORT_RECEIVED,
+]
+
+
+# --- who may continue a draft ----------------------------------------------------------------
+
+
+def remember(request, application: Application) -> None:
+    """Let this browser session open ``application`` (after creating it or from a link)."""
+    known = list(request.session.get(SESSION_KEY, []))
+    if application.uuid.hex not in known:
+        known.append(application.uuid.hex)
+        request.session[SESSION_KEY] = known[-20:]
+
+
+def session_applications(request):
+    return Application.objects.filter(uuid__in=request.session.get(SESSION_KEY, []))
+
+
+def can_open(request, application: Application) -> tuple[bool, str]:
+    """(allowed, reason): the applicant's own browser session, or their account."""
+    if application.uuid.hex in request.session.get(SESSION_KEY, []):
+        return True, "session"
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and application.user_id == user.pk:
+        return True, "account"
+    return False, "not yours"
+
+
+def make_resume_token(application: Application) -> str:
+    return signing.dumps({"a": application.uuid.hex}, salt=RESUME_SALT, compress=True)
+
+
+def read_resume_token(token: str) -> Application | None:
+    """The application a resume link opens, or None if the link is forged or expired."""
+    max_age = conf.get("RESUME_LINK_MAX_AGE_DAYS") * 24 * 3600
+    try:
+        payload = signing.loads(token, salt=RESUME_SALT, max_age=max_age)
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+    if not isinstance(payload, dict):
+        return None
+    return Application.objects.select_related("call").filter(uuid=payload.get("a")).first()
+
+
+def resume_url(request, application: Application) -> str:
+    path = reverse("aap_wagtail:resume", kwargs={"token": make_resume_token(application)})
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def send_resume_link(request, application: Application) -> None:
+    context = {
+        "application": application,
+        "call": application.call,
+        "link": resume_url(request, application),
+        "days": conf.get("RESUME_LINK_MAX_AGE_DAYS"),
+    }
+    tasks.enqueue_on_commit(
+        tasks.send_email,
+        [application.email],
+        _("Your dossier for “%(call)s”: the link to come back to it")
+        % {"call": application.call.title},
+        render_to_string("aap_wagtail/emails/resume_link.txt", context),
+    )
+
+
+def send_links_for_email(request, call, email: str) -> None:
+    """Send a fresh link for each draft of ``email`` in ``call`` — and say nothing either way."""
+    drafts = Application.objects.filter(
+        call=call, email__iexact=email.strip(), status=ApplicationStatus.DRAFT
+    ).select_related("call")
+    for application in drafts:
+        send_resume_link(request, application)
+
+
+# --- saving a step ----------------------------------------------------------------------------
+
+
+def find_previous_funding(call, identifier: str, email: str) -> Application | None:
+    """An application of an earlier edition (same site's calls) funded for this organisation."""
+    if not identifier and not email:
+        return None
+    from django.db.models import Q
+
+    match = Q()
+    if identifier:
+        match |= Q(identifier=identifier)
+    if email:
+        match |= Q(email__iexact=email)
+    return (
+        Application.objects.filter(match, status__in=FUNDED_STATUSES)
+        .exclude(call=call)
+        .order_by("-submitted_at")
+        .first()
+    )
+
+
+@transaction.atomic
+def create_draft(request, call, wizard_state: dict[str, Any]) -> Application:
+    """Create the draft once the applicant has given their e-mail (the organisation step)."""
+    user = (
+        request.user if getattr(request, "user", None) and request.user.is_authenticated else None
+    )
+    application = Application.objects.create(
+        call=call, email="pending@invalid", wizard_state=wizard_state, user=user
+    )
+    remember(request, application)
+    return application
+
+
+def save_step(application: Application, form) -> None:
+    """Copy a valid step's answers into the application (columns used by listings too)."""
+    answers = dict(application.answers)
+    answers[form.step_name] = form.to_answers()
+    application.answers = answers
+    extra = [a for a in application.extra_answers if a.get("step") != form.step_name]
+    application.extra_answers = extra + form.extra_answers()
+    update = ["answers", "extra_answers", "updated_at"]
+    data = form.cleaned_data
+    if form.step_name == "organisation":
+        previous = find_previous_funding(application.call, data["identifier"], data["email"])
+        first_time = application.email == "pending@invalid"
+        application.email = data["email"]
+        application.organisation_name = data["organisation_name"]
+        application.identifier = data["identifier"]
+        application.funded_before = bool(data.get("funded_before") or previous)
+        application.previous_application = previous
+        application.entered_by = (
+            EnteredBy.MEDIATOR
+            if data.get("helped_by_mediator")
+            else (
+                EnteredBy.STAFF
+                if application.entered_by == EnteredBy.STAFF
+                else EnteredBy.APPLICANT
+            )
+        )
+        application.mediator_name = data.get("mediator_name", "")
+        application.mediator_structure = data.get("mediator_structure", "")
+        update += [
+            "email",
+            "organisation_name",
+            "identifier",
+            "funded_before",
+            "previous_application",
+            "entered_by",
+            "mediator_name",
+            "mediator_structure",
+        ]
+        application.save(update_fields=update)
+        return first_time
+    if form.step_name == "projet":
+        application.project_title = data["title"]
+        update.append("project_title")
+        application.save(update_fields=update)
+        application.axes.set(data["axes"])
+        return False
+    if form.step_name == "budget":
+        application.requested_amount = data["requested_amount"]
+        application.total_amount = data["total_amount"]
+        update += ["requested_amount", "total_amount"]
+    if form.step_name == "envoi":
+        application.consent_publication = data["consent_publication"]
+        application.consent_data = data["consent_data"]
+        update += ["consent_publication", "consent_data"]
+    application.save(update_fields=update)
+    return False
+
+
+def dossier_text_length(application: Application) -> int:
+    """Characters of the long answers of the whole dossier (for the page estimate)."""
+    from .wizard.forms import STEP_FORMS
+
+    total = 0
+    for step, form_class in STEP_FORMS.items():
+        for name in form_class.long_text_fields:
+            total += len(str(application.answers.get(step, {}).get(name) or ""))
+    return total
+
+
+def check_page_limit(application: Application) -> str | None:
+    pdf_pages = sum(
+        a.page_count or 0
+        for a in application.attachments.all()
+        if a.document is not None and a.document.counts_towards_page_limit
+    )
+    return rules.check_page_limit(application.call, dossier_text_length(application), pdf_pages)

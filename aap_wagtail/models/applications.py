@@ -1,0 +1,193 @@
+"""A dossier (``Application``) and the files attached to it.
+
+The status of an application is written only by ``aap_wagtail.workflow``; nothing here changes
+it. Attachments live in private storage and are only served by a permission-checked view.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ..storage import get_private_storage
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    ELIGIBLE = "eligible", _("Eligible")
+    INELIGIBLE = "ineligible", _("Not eligible")
+    IN_REVIEW = "in_review", _("In review")
+    SELECTED = "selected", _("Selected")
+    NOT_SELECTED = "not_selected", _("Not selected")
+    WAITLISTED = "waitlisted", _("Waiting list")
+    REPORT_DUE = "report_due", _("Report due")
+    REPORT_RECEIVED = "report_received", _("Report received")
+    ARCHIVED = "archived", _("Archived")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class EnteredBy(models.TextChoices):
+    APPLICANT = "applicant", _("The applicant alone")
+    MEDIATOR = "mediator", _("The applicant, helped by a mediator")
+    STAFF = "staff", _("Staff, from a paper dossier")
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def for_listing(self):
+        return self.select_related("call").prefetch_related("axes")
+
+    def submitted(self):
+        return self.exclude(status__in=[ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN])
+
+
+class Application(models.Model):
+    """One organisation's dossier for one call."""
+
+    call = models.ForeignKey(
+        "aap_wagtail.CallPage",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("call"),
+    )
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(_("reference"), max_length=64, blank=True, db_index=True)
+    number = models.PositiveIntegerField(_("number in the call"), null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.DRAFT,
+        db_index=True,
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="aap_applications",
+        verbose_name=_("account"),
+    )
+    email = models.EmailField(_("e-mail for the resume link"))
+    # A few answers kept as columns for listings, search and matching; the full dossier is in
+    # ``answers`` (cleaned values per step) and ``wizard_state`` (what the forms received).
+    organisation_name = models.CharField(_("organisation"), max_length=255, blank=True)
+    identifier = models.CharField(_("RNA or SIRET"), max_length=20, blank=True, db_index=True)
+    project_title = models.CharField(_("project title"), max_length=255, blank=True)
+    requested_amount = models.DecimalField(
+        _("amount requested"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    total_amount = models.DecimalField(
+        _("total budget"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    axes = models.ManyToManyField(
+        "aap_wagtail.CallAxis", blank=True, related_name="applications", verbose_name=_("axes")
+    )
+    entered_by = models.CharField(
+        _("filled in by"), max_length=20, choices=EnteredBy.choices, default=EnteredBy.APPLICANT
+    )
+    mediator_name = models.CharField(_("mediator"), max_length=255, blank=True)
+    mediator_structure = models.CharField(_("mediator's structure"), max_length=255, blank=True)
+    funded_before = models.BooleanField(_("funded by an earlier edition"), default=False)
+    previous_application = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("earlier funded application"),
+    )
+    consent_publication = models.BooleanField(_("agrees to publication"), default=False)
+    consent_data = models.BooleanField(_("agrees to the processing of data"), default=False)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    extra_answers = models.JSONField(
+        _("answers to extra questions"),
+        default=list,
+        blank=True,
+        help_text=_("Each answer is stored with the question as it was asked."),
+    )
+    wizard_state = models.JSONField(default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "number"], name="aap_unique_application_number_per_call"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            self.reference
+            or f"{self.organisation_name or self.email} ({self.get_status_display()})"
+        )
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ApplicationStatus.DRAFT
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number given in a call; locked while a submission takes the next one."""
+
+    call = models.OneToOneField(
+        "aap_wagtail.CallPage", on_delete=models.CASCADE, related_name="reference_counter"
+    )
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.call_id}: {self.last_number}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"applications/{instance.application.uuid}/{uuid.uuid4().hex}/{filename}"
+
+
+class Attachment(models.Model):
+    """A file attached to an application, for one required document (or extra question)."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="attachments"
+    )
+    document = models.ForeignKey(
+        "aap_wagtail.RequiredDocument",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    slot = models.CharField(
+        _("slot"), max_length=64, help_text=_("Which document or question this file answers.")
+    )
+    label = models.CharField(_("document"), max_length=255)
+    file = models.FileField(
+        _("file"), upload_to=attachment_path, storage=get_private_storage, max_length=500
+    )
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["application", "slot", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "slot"], name="aap_one_file_per_slot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.original_name}"

@@ -1,0 +1,553 @@
+"""One form per step of the dossier. Rules come from ``aap_wagtail.rules``; these forms only
+turn HTTP input into values, ask the rules, and put each message on its field."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .. import rules
+from ..models import DocumentRequirement
+from . import steps
+
+YES_NO = [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
+MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+class StepForm(forms.Form):
+    """A step of the dossier: knows its call, the draft (if any) and the call's extra questions."""
+
+    step_name: str = ""
+    #: Fields that hold long answers: limited by the call's character limit, counted in pages.
+    long_text_fields: tuple[str, ...] = ()
+    template_name_div = "aap_wagtail/wizard/form.html"
+
+    def __init__(self, *args, call, application=None, **kwargs):
+        self.call = call
+        self.application = application
+        self.warnings: list[str] = []
+        super().__init__(*args, **kwargs)
+        for name in self.long_text_fields:
+            field = self.fields[name]
+            field.widget.attrs.setdefault("rows", 6)
+            field.help_text = (f"{field.help_text} " if field.help_text else "") + _(
+                "%(limit)s characters at most."
+            ) % {"limit": call.max_text_length}
+        self.extra_questions = [
+            block for block in call.extra_questions if block.value["step"] == self.step_name
+        ]
+        #: file field name -> (RequiredDocument or None, label, extensions, max size in MB)
+        self.upload_targets: dict[str, tuple] = {}
+        self.checked_uploads: dict[str, Any] = {}
+        for block in self.extra_questions:
+            self.fields[f"extra_{block.id}"] = _question_field(block)
+            if block.block_type == "file":
+                self.upload_targets[f"extra_{block.id}"] = (
+                    None,
+                    block.value["label"],
+                    rules.parse_extensions(block.value["accepted_types"]),
+                    block.value["max_size_mb"],
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        from ..attachments import check_upload
+
+        for name, (_document, _label, extensions, max_size) in self.upload_targets.items():
+            upload = cleaned.get(name)
+            if not upload:
+                continue
+            try:
+                self.checked_uploads[name] = check_upload(
+                    upload, extensions=extensions, max_size_mb=max_size
+                )
+            except ValidationError as exc:
+                self.add_error(name, exc)
+        for name in self.long_text_fields:
+            error = rules.check_text_length(cleaned.get(name) or "", self.call.max_text_length)
+            if error:
+                self.add_error(name, error)
+        return cleaned
+
+    def text_length(self) -> int:
+        return sum(len(self.cleaned_data.get(n) or "") for n in self.long_text_fields)
+
+    def to_answers(self) -> dict[str, Any]:
+        """The step's cleaned values, JSON-safe, without the extra questions."""
+        return {
+            name: _jsonable(value)
+            for name, value in self.cleaned_data.items()
+            if not name.startswith("extra_") and not isinstance(value, forms.Field)
+        }
+
+    def extra_answers(self) -> list[dict[str, Any]]:
+        """Each extra answer with a snapshot of the question as it was asked."""
+        answers = []
+        for block in self.extra_questions:
+            value = self.cleaned_data.get(f"extra_{block.id}")
+            if block.block_type == "file":
+                continue  # stored as an attachment
+            answers.append(
+                {
+                    "step": self.step_name,
+                    "question_id": block.id,
+                    "kind": block.block_type,
+                    "label": block.value["label"],
+                    "choices": list(block.value.get("choices") or []),
+                    "answer": _jsonable(value),
+                }
+            )
+        return answers
+
+
+def _question_field(block) -> forms.Field:
+    value = block.value
+    common = {
+        "label": value["label"],
+        "help_text": value.get("help_text") or "",
+        "required": bool(value.get("required")),
+    }
+    kind = block.block_type
+    if kind == "short_text":
+        return forms.CharField(max_length=500, **common)
+    if kind == "long_text":
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=10000, **common)
+    if kind == "number":
+        return forms.DecimalField(max_digits=14, decimal_places=2, **common)
+    if kind == "single_choice":
+        choices = [(c, c) for c in value["choices"]]
+        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+    if kind == "multiple_choice":
+        choices = [(c, c) for c in value["choices"]]
+        return forms.MultipleChoiceField(
+            choices=choices, widget=forms.CheckboxSelectMultiple, **common
+        )
+    if kind == "date":
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if kind == "yes_no":
+        return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)
+    if kind == "file":
+        common["help_text"] = (common["help_text"] + " " if common["help_text"] else "") + _(
+            "Accepted: %(types)s, %(size)s MB at most."
+        ) % {
+            "types": ", ".join(rules.parse_extensions(value["accepted_types"])),
+            "size": value["max_size_mb"],
+        }
+        return forms.FileField(**{**common, "required": False})
+    raise ValueError(f"Unknown question kind {kind!r}")
+
+
+# --- 1. Eligibility ----------------------------------------------------------------------------
+
+
+class EligibilityForm(StepForm):
+    step_name = steps.ELIGIBILITY
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = list(self.call.eligibility_questions.all())
+        for q in self.questions:
+            self.fields[f"q{q.pk}"] = forms.ChoiceField(
+                label=q.question, choices=YES_NO, widget=forms.RadioSelect
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        answers = {
+            q.pk: cleaned[f"q{q.pk}"] == "yes" for q in self.questions if f"q{q.pk}" in cleaned
+        }
+        for q in rules.failed_eligibility(self.call, answers):
+            self.add_error(f"q{q.pk}", q.explanation)
+        if not self.errors:
+            error = rules.can_start_draft(self.call)
+            if error:
+                raise ValidationError(error, code="closed")
+        return cleaned
+
+
+# --- 2. Organisation and contact ---------------------------------------------------------------
+
+
+class PartnerForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Partner's name"), max_length=255, required=False)
+    role = forms.CharField(
+        label=gettext_lazy("Role in the project"), max_length=255, required=False
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("role") and not cleaned.get("name"):
+            self.add_error("name", _("Give the partner's name, or empty this line."))
+        return cleaned
+
+
+PartnerFormSet = forms.formset_factory(PartnerForm, extra=0, min_num=1, max_num=30, absolute_max=30)
+
+
+class LegalStatus:
+    CHOICES = [
+        ("association", gettext_lazy("Non-profit association")),
+        ("local_structure", gettext_lazy("Other local structure")),
+        ("group", gettext_lazy("Group or individual supported by an association")),
+    ]
+
+
+class FormsetStepForm(StepForm):
+    """A step with repeatable lines; "add a line" works without JavaScript (a submit button)."""
+
+    formset_classes: dict[str, type] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.formsets = {}
+        for name, formset_class in self.formset_classes.items():
+            self.formsets[name] = formset_class(
+                self.data or None,
+                prefix=f"{self.prefix}-{name}" if self.prefix else name,
+                initial=self.initial.get(name),
+            )
+
+    def add_line(self, name: str) -> None:
+        """Rebuild a formset with one more empty line, keeping what was typed."""
+        data = self.data.copy()
+        key = f"{self.formsets[name].prefix}-TOTAL_FORMS"
+        try:
+            total = int(data.get(key, 0))
+        except (TypeError, ValueError):
+            total = 0
+        data[key] = str(min(total + 1, self.formsets[name].max_num))
+        self.formsets[name] = type(self.formsets[name])(data, prefix=self.formsets[name].prefix)
+        self.data = data
+
+    def is_valid(self):
+        valid = super().is_valid()
+        return all([valid] + [fs.is_valid() for fs in self.formsets.values()])
+
+    def lines(self, name: str) -> list[dict[str, Any]]:
+        formset = self.formsets[name]
+        return [
+            _jsonable(f.cleaned_data)
+            for f in formset.forms
+            if f.is_valid() and any(v not in (None, "") for v in f.cleaned_data.values())
+        ]
+
+    def to_answers(self):
+        answers = super().to_answers()
+        for name in self.formsets:
+            answers[name] = self.lines(name)
+        return answers
+
+
+class OrganisationForm(FormsetStepForm):
+    step_name = steps.ORGANISATION
+    long_text_fields = ("presentation",)
+    formset_classes = {"partners": PartnerFormSet}
+
+    organisation_name = forms.CharField(
+        label=gettext_lazy("Name of the organisation"), max_length=255
+    )
+    legal_status = forms.ChoiceField(
+        label=gettext_lazy("Legal status"), choices=LegalStatus.CHOICES, widget=forms.RadioSelect
+    )
+    identifier = forms.CharField(
+        label=gettext_lazy("RNA or SIRET number"),
+        required=False,
+        max_length=30,
+        help_text=gettext_lazy("Optional. RNA: W and 9 digits. SIRET: 14 digits."),
+    )
+    address = forms.CharField(label=gettext_lazy("Address"), max_length=255)
+    postcode = forms.RegexField(
+        label=gettext_lazy("Postcode"),
+        regex=r"^\d{5}$",
+        max_length=5,
+        error_messages={"invalid": gettext_lazy("Write the 5 digits of the postcode.")},
+    )
+    city = forms.CharField(label=gettext_lazy("Town"), max_length=100)
+    phone = forms.RegexField(
+        label=gettext_lazy("Phone"),
+        regex=r"^[+\d][\d .\-()]{7,20}$",
+        max_length=25,
+        error_messages={"invalid": gettext_lazy("Write a phone number, e.g. 02 98 00 00 00.")},
+    )
+    email = forms.EmailField(
+        label=gettext_lazy("E-mail"),
+        help_text=gettext_lazy("We send the link to come back to your dossier to this address."),
+    )
+    website = forms.URLField(label=gettext_lazy("Website"), required=False, assume_scheme="https")
+    presentation = forms.CharField(
+        label=gettext_lazy("Presentation of the organisation"), widget=forms.Textarea
+    )
+    lead_name = forms.CharField(label=gettext_lazy("Project lead's name"), max_length=255)
+    lead_phone = forms.CharField(
+        label=gettext_lazy("Project lead's phone"), max_length=25, required=False
+    )
+    lead_email = forms.EmailField(label=gettext_lazy("Project lead's e-mail"), required=False)
+    funded_before = forms.BooleanField(
+        label=gettext_lazy("Our organisation was funded by an earlier edition of this call"),
+        required=False,
+    )
+    helped_by_mediator = forms.BooleanField(
+        label=gettext_lazy("A mediator is helping us fill in this dossier"), required=False
+    )
+    mediator_name = forms.CharField(
+        label=gettext_lazy("Mediator's name"), max_length=255, required=False
+    )
+    mediator_structure = forms.CharField(
+        label=gettext_lazy("Mediator's structure"), max_length=255, required=False
+    )
+
+    def clean_identifier(self):
+        value = self.cleaned_data.get("identifier", "")
+        error = rules.check_identifier(value)
+        if error:
+            raise ValidationError(error, code="identifier")
+        return rules.normalise_identifier(value)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("helped_by_mediator"):
+            for name in ("mediator_name", "mediator_structure"):
+                if not cleaned.get(name):
+                    self.add_error(name, _("Give the mediator's name and structure."))
+        return cleaned
+
+
+# --- 3. Project --------------------------------------------------------------------------------
+
+
+class ProjectForm(StepForm):
+    step_name = steps.PROJECT
+    long_text_fields = ("synthesis", "actions")
+
+    title = forms.CharField(label=gettext_lazy("Title of the project"), max_length=255)
+    synthesis = forms.CharField(label=gettext_lazy("Summary of the project"), widget=forms.Textarea)
+    actions = forms.CharField(
+        label=gettext_lazy("Planned actions and stages"), widget=forms.Textarea
+    )
+    axes = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Axes of the call your project addresses"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("Tick at least one axis.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["axes"].queryset = self.call.axes.all()
+
+    def to_answers(self):
+        answers = super().to_answers()
+        answers["axes"] = [axis.pk for axis in self.cleaned_data["axes"]]
+        return answers
+
+
+# --- 4. Objectives -----------------------------------------------------------------------------
+
+
+class ObjectivesForm(StepForm):
+    step_name = steps.OBJECTIVES
+    long_text_fields = ("objectives", "audiences", "facilitators")
+
+    objectives = forms.CharField(label=gettext_lazy("Objectives"), widget=forms.Textarea)
+    audiences = forms.CharField(
+        label=gettext_lazy("Audiences"),
+        widget=forms.Textarea,
+        help_text=gettext_lazy("Who takes part, especially people far from digital tools."),
+    )
+    facilitators = forms.CharField(
+        label=gettext_lazy("Facilitators"),
+        widget=forms.Textarea,
+        help_text=gettext_lazy("Who leads the activities and how people are accompanied."),
+    )
+
+
+# --- 5. Budget and calendar --------------------------------------------------------------------
+
+
+class BudgetLineForm(forms.Form):
+    label = forms.CharField(label=gettext_lazy("Item"), max_length=255, required=False)
+    amount = forms.DecimalField(label=gettext_lazy("Amount (€)"), required=False, **MONEY)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("label") and cleaned.get("amount") is None:
+            self.add_error("amount", _("Give the amount of this line."))
+        if cleaned.get("amount") is not None and not cleaned.get("label"):
+            self.add_error("label", _("Say what this amount is for."))
+        return cleaned
+
+
+BudgetLineFormSet = forms.formset_factory(
+    BudgetLineForm, extra=0, min_num=2, max_num=40, absolute_max=40
+)
+
+
+class BudgetForm(FormsetStepForm):
+    step_name = steps.BUDGET
+    long_text_fields = ("key_stages",)
+    formset_classes = {"expenses": BudgetLineFormSet, "income": BudgetLineFormSet}
+
+    requested_amount = forms.DecimalField(label=gettext_lazy("Amount requested (€)"), **MONEY)
+    total_amount = forms.DecimalField(
+        label=gettext_lazy("Total budget of the project (€)"), **MONEY
+    )
+    start_date = forms.DateField(
+        label=gettext_lazy("Start date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end_date = forms.DateField(
+        label=gettext_lazy("End date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    key_stages = forms.CharField(
+        label=gettext_lazy("Key stages"), widget=forms.Textarea, required=False
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date must be after the start date."))
+        income_ok = self.formsets["income"].is_valid()
+        other_income = (
+            rules.sum_amounts(Decimal(line["amount"]) for line in self.lines("income"))
+            if income_ok
+            else Decimal("0")
+        )
+        errors = rules.check_budget(
+            self.call,
+            requested=cleaned.get("requested_amount"),
+            total=cleaned.get("total_amount"),
+            other_income=other_income,
+        )
+        self.income_error = errors.pop("income", None)
+        for field, message in errors.items():
+            self.add_error(field, message)
+        if self.income_error:
+            self.add_error(None, self.income_error)
+        if self.formsets["expenses"].is_valid() and cleaned.get("requested_amount") is not None:
+            expenses = rules.sum_amounts(Decimal(line["amount"]) for line in self.lines("expenses"))
+            warning = rules.budget_warning(expenses, other_income + cleaned["requested_amount"])
+            if warning:
+                self.warnings.append(warning)
+        return cleaned
+
+
+# --- 6. Documents ------------------------------------------------------------------------------
+
+
+class DocumentsForm(StepForm):
+    """One upload per document that applies to this dossier; a file already sent can stay."""
+
+    step_name = steps.DOCUMENTS
+
+    def __init__(self, *args, has_partners=False, funded_before=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.documents = [
+            d
+            for d in self.call.required_documents.all()
+            if d.required_when == DocumentRequirement.ALWAYS
+            or (d.required_when == DocumentRequirement.IF_PARTNERS and has_partners)
+            or (d.required_when == DocumentRequirement.IF_FUNDED_BEFORE and funded_before)
+        ]
+        self.existing = {}
+        if self.application is not None:
+            self.existing = {a.slot: a for a in self.application.attachments.all()}
+        for doc in self.documents:
+            self.upload_targets[f"doc{doc.pk}"] = (doc, doc.label, doc.extensions, doc.max_size_mb)
+            self.fields[f"doc{doc.pk}"] = forms.FileField(
+                label=doc.label,
+                required=False,
+                help_text=" ".join(
+                    filter(
+                        None,
+                        [
+                            doc.help_text,
+                            _("Accepted: %(types)s, %(size)s MB at most.")
+                            % {"types": ", ".join(doc.extensions), "size": doc.max_size_mb},
+                        ],
+                    )
+                ),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for doc in self.documents:
+            name = f"doc{doc.pk}"
+            if not cleaned.get(name) and name not in self.existing and name not in self.errors:
+                self.add_error(name, _("Attach this document."))
+        return cleaned
+
+    def to_answers(self):
+        return {"documents": [d.pk for d in self.documents]}
+
+
+# --- 7. Report on the previous project ---------------------------------------------------------
+
+
+class ReportForm(StepForm):
+    step_name = steps.REPORT
+    long_text_fields = ("results", "next_steps")
+
+    previous_title = forms.CharField(
+        label=gettext_lazy("Title of the project funded before"), max_length=255
+    )
+    previous_partners = forms.CharField(
+        label=gettext_lazy("Its partners"), max_length=500, required=False
+    )
+    results = forms.CharField(
+        label=gettext_lazy("What was done and its results"), widget=forms.Textarea
+    )
+    next_steps = forms.CharField(label=gettext_lazy("What comes next"), widget=forms.Textarea)
+    previous_budget = forms.CharField(label=gettext_lazy("Budget spent"), max_length=500)
+
+
+# --- 8. Review and submit ----------------------------------------------------------------------
+
+
+class ReviewForm(StepForm):
+    step_name = steps.REVIEW
+
+    consent_publication = forms.BooleanField(label="", required=False)
+    consent_data = forms.BooleanField(
+        label=gettext_lazy(
+            "I agree that the city processes the personal data of this dossier to examine it."
+        ),
+        error_messages={"required": gettext_lazy("Tick this box to submit your dossier.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consent_publication"].label = self.call.publication_consent_text or _(
+            "If my project is selected, I agree that it is made public."
+        )
+
+
+STEP_FORMS = {
+    steps.ELIGIBILITY: EligibilityForm,
+    steps.ORGANISATION: OrganisationForm,
+    steps.PROJECT: ProjectForm,
+    steps.OBJECTIVES: ObjectivesForm,
+    steps.BUDGET: BudgetForm,
+    steps.DOCUMENTS: DocumentsForm,
+    steps.REPORT: ReportForm,
+    steps.REVIEW: ReviewForm,
+}

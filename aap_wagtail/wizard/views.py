@@ -1,0 +1,194 @@
+"""The applicant's wizard: django-formtools' named-URL wizard, routed under the call page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.forms.utils import ErrorDict, ErrorList
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from formtools.wizard.views import NamedUrlWizardView
+
+from .. import conf, dossier, rules, workflow
+from ..models import ApplicationStatus
+from . import steps
+from .forms import STEP_FORMS
+
+DONE = "termine"
+#: Steps that can be reached before the draft exists.
+BEFORE_DRAFT = (steps.ELIGIBILITY, steps.ORGANISATION)
+
+
+def _report_applies(wizard) -> bool:
+    application = wizard.request.aap_application
+    return bool(application and application.funded_before)
+
+
+class ApplicationWizard(NamedUrlWizardView):
+    form_list = list(STEP_FORMS.items())
+    condition_dict = {steps.REPORT: _report_applies}
+    storage_name = "aap_wagtail.wizard.storage.ApplicationStorage"
+    template_name = "aap_wagtail/wizard/step.html"
+
+    @classmethod
+    def for_call(cls, call):
+        return cls.as_view(url_name="aap-wizard", done_step_name=DONE, call=call)
+
+    call = None
+
+    def get_prefix(self, request, *args, **kwargs):
+        return f"aap_{self.call.pk}"
+
+    # --- which draft ---------------------------------------------------------------------------
+
+    def dispatch(self, request, *args, **kwargs):
+        application = (
+            dossier.session_applications(request)
+            .filter(call=self.call)
+            .order_by("-updated_at")
+            .first()
+        )
+        if application is not None and application.status != ApplicationStatus.DRAFT:
+            return redirect(
+                self.call.url
+                + self.call.reverse_subpage(
+                    "application_status", kwargs={"uuid": application.uuid.hex}
+                )
+            )
+        request.aap_application = application
+        if application is None:
+            refusal = rules.can_start_draft(self.call)
+            if refusal:
+                return TemplateResponse(
+                    request,
+                    "aap_wagtail/wizard/closed.html",
+                    self._page_context(message=refusal),
+                    status=403 if False else 200,
+                )
+            step = kwargs.get("step")
+            if step and step not in BEFORE_DRAFT:
+                return redirect(self.get_step_url(steps.ELIGIBILITY))
+        return super().dispatch(request, *args, **kwargs)
+
+    def _page_context(self, **extra):
+        return {"page": self.call, "aap_base_template": conf.get("BASE_TEMPLATE"), **extra}
+
+    def get_step_url(self, step):
+        return self.call.url + self.call.reverse_subpage("apply_step", kwargs={"step": step})
+
+    # --- forms ---------------------------------------------------------------------------------
+
+    def get_form_kwargs(self, step=None):
+        kwargs = {"call": self.call, "application": self.request.aap_application}
+        if step == steps.DOCUMENTS:
+            application = self.request.aap_application
+            organisation = application.answers.get(steps.ORGANISATION, {}) if application else {}
+            kwargs["has_partners"] = bool(organisation.get("partners"))
+            kwargs["funded_before"] = bool(application and application.funded_before)
+        return kwargs
+
+    def post(self, *args, **kwargs):
+        add_line = next((k[4:] for k in self.request.POST if k.startswith("add_")), None)
+        if add_line and self.request.POST.get("wizard_goto_step") is None:
+            form = self.get_form(data=self.request.POST, files=self.request.FILES)
+            if hasattr(form, "formsets") and add_line in form.formsets:
+                form.add_line(add_line)
+                # Keep what was typed, even though the step is not finished.
+                self.storage.set_step_data(
+                    self.steps.current,
+                    dict(form.data.lists()) if hasattr(form.data, "lists") else form.data,
+                )
+                form.is_valid()
+                _hide_errors(form)
+                return self.render(form)
+        if self.request.POST.get("wizard_goto_step") and self.request.aap_application:
+            # Going back must not lose what was typed on this step.
+            self.storage.set_step_data(self.steps.current, dict(self.request.POST.lists()))
+        return super().post(*args, **kwargs)
+
+    def process_step(self, form):
+        data = super().process_step(form)
+        application = self.request.aap_application
+        if application is None and form.step_name == steps.ORGANISATION:
+            application = dossier.create_draft(self.request, self.call, self.storage._data)
+            self.request.aap_application = application
+            self.storage.attach(application)
+            form.application = application
+        if application is not None:
+            self._store_files(form, application)
+            if dossier.save_step(application, form):
+                dossier.send_resume_link(self.request, application)
+                messages.info(
+                    self.request,
+                    _("Your draft is saved. We sent a link to %(email)s to come back to it later.")
+                    % {"email": application.email},
+                )
+        if form.warnings:
+            for warning in form.warnings:
+                messages.warning(self.request, warning)
+        return data
+
+    def _store_files(self, form, application):
+        from ..attachments import store_attachment
+
+        for name, checked in getattr(form, "checked_uploads", {}).items():
+            document, label, _extensions, _max_size = form.upload_targets[name]
+            store_attachment(
+                application, slot=name, label=label, document=document, checked=checked
+            )
+
+    def process_step_files(self, form):
+        return {}  # files are stored as attachments of the draft, not kept by the wizard
+
+    def get_context_data(self, form, **kwargs):
+        context = super().get_context_data(form=form, **kwargs)
+        form_list = list(self.get_form_list())
+        current = self.steps.current
+        context.update(self._page_context())
+        context["step_number"] = form_list.index(current) + 1
+        context["step_count"] = len(form_list)
+        context["step_label"] = steps.STEP_LABELS[current]
+        context["step_links"] = [
+            (name, steps.STEP_LABELS[name], self.get_step_url(name)) for name in form_list
+        ]
+        application = self.request.aap_application
+        context["application"] = application
+        if current == steps.REVIEW and application is not None:
+            context["review"] = self._review(application, form_list)
+        return context
+
+    def _review(self, application, form_list):
+        from .review import review_sections
+
+        return {
+            "sections": review_sections(
+                application, [s for s in form_list if s != steps.REVIEW], self.get_step_url
+            ),
+            "page_problem": dossier.check_page_limit(application),
+            "deadline_problem": rules.can_submit(self.call),
+        }
+
+    def done(self, form_list, form_dict=None, **kwargs):
+        application = self.request.aap_application
+        problem = dossier.check_page_limit(application)
+        try:
+            if problem:
+                raise workflow.TransitionRefused(problem)
+            application = workflow.submit_application(application, user=self.request.user)
+        except workflow.TransitionRefused as exc:
+            messages.error(self.request, str(exc))
+            return redirect(self.get_step_url(steps.REVIEW))
+        return redirect(
+            self.call.url
+            + self.call.reverse_subpage("application_status", kwargs={"uuid": application.uuid.hex})
+            + "?envoye=1"
+        )
+
+
+def _hide_errors(form):
+    """After "add a line", show the form again without complaining about unfinished lines."""
+    form._errors = ErrorDict()
+    for formset in getattr(form, "formsets", {}).values():
+        formset._non_form_errors = ErrorList()
+        for sub in formset.forms:
+            sub._errors = ErrorDict()
