@@ -39,10 +39,9 @@ def formset(prefix: str, lines: list[dict]) -> dict:
 
 def post_step(client, call, step: str, fields: dict, files: dict | None = None, **extra):
     data = {f"aap_{call.pk}-current_step": step}
-    for key, value in fields.items():
-        data[key if key.startswith(("add_", "wizard_")) or "-" in key else f"{step}-{key}"] = value
-    for key, value in (files or {}).items():
-        data[f"{step}-{key}"] = value
+    for key, value in {**fields, **(files or {})}.items():
+        keep = key.startswith(("add_", "wizard_", f"{step}-", "aap_"))
+        data[key if keep else f"{step}-{key}"] = value
     return client.post(step_url(call, step), data, **extra)
 
 

@@ -141,6 +141,8 @@ def _page_values(page_data: dict[str, Any]) -> dict[str, Any]:
     year = timezone.localtime(values["opens_at"]).year
     values["title"] = values["title"].replace("{year}", str(year))
     values["slug"] = values["slug"].replace("{year}", str(year))
+    if values.get("reference_prefix"):
+        values["reference_prefix"] = values["reference_prefix"].replace("{year}", str(year))
     return values
 
 

@@ -88,6 +88,10 @@ class ApplicationWizard(NamedUrlWizardView):
         return kwargs
 
     def post(self, *args, **kwargs):
+        # The step the form was displayed for (another tab may have moved the stored one).
+        posted_step = self.request.POST.get(f"{self.prefix}-current_step")
+        if posted_step in self.get_form_list():
+            self.storage.current_step = posted_step
         add_line = next((k[4:] for k in self.request.POST if k.startswith("add_")), None)
         if add_line and self.request.POST.get("wizard_goto_step") is None:
             form = self.get_form(data=self.request.POST, files=self.request.FILES)
