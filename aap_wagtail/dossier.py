@@ -121,13 +121,13 @@ def find_previous_funding(call, identifier: str, email: str) -> Application | No
 
 
 @transaction.atomic
-def create_draft(request, call, wizard_state: dict[str, Any]) -> Application:
+def create_draft(request, call, email: str, wizard_state: dict[str, Any]) -> Application:
     """Create the draft once the applicant has given their e-mail (the organisation step)."""
     user = (
         request.user if getattr(request, "user", None) and request.user.is_authenticated else None
     )
     application = Application.objects.create(
-        call=call, email="pending@invalid", wizard_state=wizard_state, user=user
+        call=call, email=email, wizard_state=wizard_state, user=user
     )
     remember(request, application)
     return application
@@ -135,60 +135,45 @@ def create_draft(request, call, wizard_state: dict[str, Any]) -> Application:
 
 def save_step(application: Application, form) -> None:
     """Copy a valid step's answers into the application (columns used by listings too)."""
-    answers = dict(application.answers)
-    answers[form.step_name] = form.to_answers()
-    application.answers = answers
-    extra = [a for a in application.extra_answers if a.get("step") != form.step_name]
-    application.extra_answers = extra + form.extra_answers()
-    update = ["answers", "extra_answers", "updated_at"]
+    from .wizard import steps
+
+    application.answers = {**application.answers, form.step_name: form.to_answers()}
+    application.extra_answers = [
+        a for a in application.extra_answers if a.get("step") != form.step_name
+    ] + form.extra_answers()
     data = form.cleaned_data
-    if form.step_name == "organisation":
+    columns: dict[str, Any] = {}
+    if form.step_name == steps.ORGANISATION:
         previous = find_previous_funding(application.call, data["identifier"], data["email"])
-        first_time = application.email == "pending@invalid"
-        application.email = data["email"]
-        application.organisation_name = data["organisation_name"]
-        application.identifier = data["identifier"]
-        application.funded_before = bool(data.get("funded_before") or previous)
-        application.previous_application = previous
-        application.entered_by = (
-            EnteredBy.MEDIATOR
-            if data.get("helped_by_mediator")
-            else (
-                EnteredBy.STAFF
-                if application.entered_by == EnteredBy.STAFF
-                else EnteredBy.APPLICANT
-            )
-        )
-        application.mediator_name = data.get("mediator_name", "")
-        application.mediator_structure = data.get("mediator_structure", "")
-        update += [
-            "email",
-            "organisation_name",
-            "identifier",
-            "funded_before",
-            "previous_application",
-            "entered_by",
-            "mediator_name",
-            "mediator_structure",
-        ]
-        application.save(update_fields=update)
-        return first_time
-    if form.step_name == "projet":
-        application.project_title = data["title"]
-        update.append("project_title")
-        application.save(update_fields=update)
+        helped = bool(data.get("helped_by_mediator"))
+        columns = {
+            "email": data["email"],
+            "organisation_name": data["organisation_name"],
+            "identifier": data["identifier"],
+            "funded_before": bool(data.get("funded_before") or previous),
+            "previous_application": previous,
+            "mediator_name": data.get("mediator_name", "") if helped else "",
+            "mediator_structure": data.get("mediator_structure", "") if helped else "",
+        }
+        if application.entered_by != EnteredBy.STAFF:
+            columns["entered_by"] = EnteredBy.MEDIATOR if helped else EnteredBy.APPLICANT
+    elif form.step_name == steps.PROJECT:
+        columns = {"project_title": data["title"]}
+    elif form.step_name == steps.BUDGET:
+        columns = {
+            "requested_amount": data["requested_amount"],
+            "total_amount": data["total_amount"],
+        }
+    elif form.step_name == steps.REVIEW:
+        columns = {
+            "consent_publication": data["consent_publication"],
+            "consent_data": data["consent_data"],
+        }
+    for name, value in columns.items():
+        setattr(application, name, value)
+    application.save(update_fields=["answers", "extra_answers", "updated_at", *columns])
+    if form.step_name == steps.PROJECT:
         application.axes.set(data["axes"])
-        return False
-    if form.step_name == "budget":
-        application.requested_amount = data["requested_amount"]
-        application.total_amount = data["total_amount"]
-        update += ["requested_amount", "total_amount"]
-    if form.step_name == "envoi":
-        application.consent_publication = data["consent_publication"]
-        application.consent_data = data["consent_data"]
-        update += ["consent_publication", "consent_data"]
-    application.save(update_fields=update)
-    return False
 
 
 def dossier_text_length(application: Application) -> int:

@@ -113,20 +113,25 @@ class ApplicationWizard(NamedUrlWizardView):
     def process_step(self, form):
         data = super().process_step(form)
         application = self.request.aap_application
+        created = False
         if application is None and form.step_name == steps.ORGANISATION:
-            application = dossier.create_draft(self.request, self.call, self.storage._data)
+            application = dossier.create_draft(
+                self.request, self.call, form.cleaned_data["email"], self.storage._data
+            )
             self.request.aap_application = application
             self.storage.attach(application)
             form.application = application
+            created = True
         if application is not None:
             self._store_files(form, application)
-            if dossier.save_step(application, form):
-                dossier.send_resume_link(self.request, application)
-                messages.info(
-                    self.request,
-                    _("Your draft is saved. We sent a link to %(email)s to come back to it later.")
-                    % {"email": application.email},
-                )
+            dossier.save_step(application, form)
+        if created:
+            dossier.send_resume_link(self.request, application)
+            messages.info(
+                self.request,
+                _("Your draft is saved. We sent a link to %(email)s to come back to it later.")
+                % {"email": application.email},
+            )
         if form.warnings:
             for warning in form.warnings:
                 messages.warning(self.request, warning)
