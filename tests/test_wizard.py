@@ -148,3 +148,35 @@ def test_a_failing_eligibility_answer_explains_and_creates_nothing(client, call)
 def test_later_steps_need_a_draft(client, call):
     response = client.get(step_url(call, "budget"))
     assert response.status_code == 302 and response.url.endswith("/eligibilite/")
+
+
+def _close(call, minutes_ago: int, grace: int) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    CallPage.objects.filter(pk=call.pk).update(
+        closes_at=timezone.now() - datetime.timedelta(minutes=minutes_ago), grace_minutes=grace
+    )
+
+
+def test_a_draft_can_be_submitted_within_the_grace_period(client, call):
+    from .wizard_helpers import fill_dossier
+
+    fill_dossier(client, call)
+    _close(call, minutes_ago=5, grace=10)
+    response = post_step(client, call, "envoi", {"consent_data": "on"}, follow=True)
+    assert "/dossier/" in response.redirect_chain[-1][0]
+    assert Application.objects.get().status == ApplicationStatus.SUBMITTED
+
+
+def test_after_the_grace_period_the_dossier_stays_a_draft_with_a_clear_message(client, call):
+    from .wizard_helpers import fill_dossier
+
+    fill_dossier(client, call)
+    _close(call, minutes_ago=15, grace=10)
+    response = post_step(client, call, "envoi", {"consent_data": "on"}, follow=True)
+    assert response.redirect_chain[-1][0].endswith("/deposer/envoi/")
+    page = response.content.decode()
+    assert "ce dossier ne peut plus être envoyé" in page
+    assert Application.objects.get().status == ApplicationStatus.DRAFT

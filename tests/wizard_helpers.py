@@ -118,3 +118,28 @@ def last_link() -> str:
 
 
 __all__ = ["steps"]
+
+
+def fill_dossier(client, call, documents: dict | None = None) -> None:
+    """Post every step up to (not including) the final review, asserting each is accepted."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    for step, data, files in [
+        ("eligibilite", eligibility_answers(call), None),
+        ("organisation", organisation_answers(partners=[]), None),
+        ("projet", project_answers(call), None),
+        ("objectifs", objectives_answers(), None),
+        ("budget", budget_answers(), None),
+        (
+            "documents",
+            {},
+            documents
+            if documents is not None
+            else {
+                f"doc{d.pk}": SimpleUploadedFile(f"{d.pk}.pdf", pdf_bytes())
+                for d in call.required_documents.filter(required_when="always")
+            },
+        ),
+    ]:
+        response = post_step(client, call, step, data, files=files)
+        assert response.status_code == 302, (step, response.context["form"].errors)

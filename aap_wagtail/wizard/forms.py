@@ -178,7 +178,8 @@ class EligibilityForm(StepForm):
         }
         for q in rules.failed_eligibility(self.call, answers):
             self.add_error(f"q{q.pk}", q.explanation)
-        if not self.errors:
+        if not self.errors and self.application is None:
+            # Only a new dossier needs an open call; a draft may finish within the grace period.
             error = rules.can_start_draft(self.call)
             if error:
                 raise ValidationError(error, code="closed")

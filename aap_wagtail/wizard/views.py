@@ -63,7 +63,6 @@ class ApplicationWizard(NamedUrlWizardView):
                     request,
                     "aap_wagtail/wizard/closed.html",
                     self._page_context(message=refusal),
-                    status=403 if False else 200,
                 )
             step = kwargs.get("step")
             if step and step not in BEFORE_DRAFT:
