@@ -1,8 +1,10 @@
 """Blocks editors use to add extra questions to a step of the dossier."""
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
+from . import rules
 from .wizard.steps import QUESTION_STEPS
 
 
@@ -21,6 +23,15 @@ class ChoiceQuestionBlock(QuestionBlock):
 
 
 class FileQuestionBlock(QuestionBlock):
+    def clean(self, value):
+        value = super().clean(value)
+        error = rules.check_extensions(value.get("accepted_types") or "")
+        if error:
+            raise blocks.StructBlockValidationError(
+                block_errors={"accepted_types": ValidationError(error)}
+            )
+        return value
+
     accepted_types = blocks.CharBlock(label=_("accepted file types"), default="pdf")
     max_size_mb = blocks.IntegerBlock(
         label=_("maximum size (MB)"), default=5, min_value=1, max_value=100

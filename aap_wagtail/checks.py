@@ -24,6 +24,9 @@ def check_settings(app_configs, **kwargs):
                 obj="settings.AAP_WAGTAIL",
             )
         ]
+    storage_error = _check_private_storage()
+    if storage_error:
+        return [storage_error]
     from .tasks import task_backends
 
     queue = conf.get("TASK_QUEUE")
@@ -39,3 +42,25 @@ def check_settings(app_configs, **kwargs):
             )
         ]
     return []
+
+
+def _check_private_storage():
+    """Applicants' files must never land under MEDIA_ROOT, which the web server publishes."""
+    from pathlib import Path
+
+    from .storage import get_private_storage
+
+    location = getattr(get_private_storage(), "location", None)
+    media_root = getattr(settings, "MEDIA_ROOT", "")
+    if not location or not media_root:
+        return None
+    private, media = Path(location).resolve(), Path(media_root).resolve()
+    if private == media or media in private.parents:
+        return checks.Error(
+            f"The private storage for applicants' files ({private}) is inside MEDIA_ROOT "
+            f"({media}), which is served publicly.",
+            hint="Set AAP_WAGTAIL['PRIVATE_STORAGE']['OPTIONS']['location'] outside MEDIA_ROOT.",
+            id="aap_wagtail.E004",
+            obj="settings.AAP_WAGTAIL",
+        )
+    return None

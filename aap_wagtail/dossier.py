@@ -19,6 +19,7 @@ from . import conf, rules, tasks
 from .models import Application, ApplicationStatus, EnteredBy
 
 SESSION_KEY = "aap_wagtail_applications"
+CURRENT_KEY = "aap_wagtail_current"
 RESUME_SALT = "aap_wagtail.resume"
 FUNDED_STATUSES = [
     ApplicationStatus.SELECTED,
@@ -31,11 +32,41 @@ FUNDED_STATUSES = [
 
 
 def remember(request, application: Application) -> None:
-    """Let this browser session open ``application`` (after creating it or from a link)."""
-    known = list(request.session.get(SESSION_KEY, []))
-    if application.uuid.hex not in known:
-        known.append(application.uuid.hex)
-        request.session[SESSION_KEY] = known[-20:]
+    """Let this browser session open ``application`` (after creating it or from a link), and
+    make it the dossier this browser works on for its call."""
+    key = application.uuid.hex
+    known = [k for k in request.session.get(SESSION_KEY, []) if k != key]
+    request.session[SESSION_KEY] = [*known, key][-20:]
+    current = dict(request.session.get(CURRENT_KEY, {}))
+    current[str(application.call_id)] = key
+    request.session[CURRENT_KEY] = current
+
+
+def current_application(request, call) -> Application | None:
+    """The dossier this browser works on for ``call`` (the last one created or opened)."""
+    key = request.session.get(CURRENT_KEY, {}).get(str(call.pk))
+    if key and key in request.session.get(SESSION_KEY, []):
+        return Application.objects.filter(call=call, uuid=key).first()
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and CURRENT_KEY not in request.session:
+        # A signed-in applicant on another device continues their latest draft.
+        draft = (
+            Application.objects.filter(call=call, user=user, status=ApplicationStatus.DRAFT)
+            .order_by("-updated_at")
+            .first()
+        )
+        if draft is not None:
+            remember(request, draft)
+        return draft
+    return None
+
+
+def start_another(request, call) -> None:
+    """The next visit to the wizard starts a new dossier (e.g. a mediator helping several
+    organisations); the earlier ones stay reachable from this browser."""
+    current = dict(request.session.get(CURRENT_KEY, {}))
+    current.pop(str(call.pk), None)
+    request.session[CURRENT_KEY] = current
 
 
 def session_applications(request):
@@ -102,7 +133,7 @@ def send_links_for_email(request, call, email: str) -> None:
 
 
 def find_previous_funding(call, identifier: str, email: str) -> Application | None:
-    """An application of an earlier edition (same site's calls) funded for this organisation."""
+    """An application funded in another call (an earlier edition) for this organisation."""
     if not identifier and not email:
         return None
     from django.db.models import Q

@@ -1,5 +1,7 @@
 """Public views that live outside Wagtail's page tree (feeds and files of a page)."""
 
+import uuid as uuid_lib
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -75,13 +77,11 @@ def resume_link_request(request, call):
 
 
 def _own_application(request, call, uuid: str) -> Application:
-    application = (
-        Application.objects.filter(call=call, uuid__iexact=uuid.replace("-", ""))
-        .select_related("call")
-        .first()
-        if len(uuid.replace("-", "")) == 32
-        else None
-    )
+    try:
+        key = uuid_lib.UUID(uuid)
+    except ValueError:
+        raise Http404 from None
+    application = Application.objects.filter(call=call, uuid=key).select_related("call").first()
     if application is None or not dossier.can_open(request, application)[0]:
         raise Http404
     return application
@@ -106,14 +106,8 @@ def application_withdraw(request, call, uuid: str):
         try:
             workflow.withdraw_application(application, user=request.user)
             messages.success(request, _("Your dossier is withdrawn."))
-        except workflow.TransitionRefused:
-            messages.error(
-                request,
-                _(
-                    "The review has started: this dossier can no longer be "
-                    "withdrawn. Contact the call's team."
-                ),
-            )
+        except workflow.TransitionRefused as refusal:
+            messages.error(request, str(refusal))
     return redirect(
         call.url + call.reverse_subpage("application_status", kwargs={"uuid": application.uuid.hex})
     )

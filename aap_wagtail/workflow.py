@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from . import rules, tasks
@@ -55,7 +56,7 @@ def submit_application(application: Application, *, user=None, now=None) -> Appl
         application = _locked(application)
         if application.status != ApplicationStatus.DRAFT:
             if application.status == ApplicationStatus.WITHDRAWN:
-                raise TransitionRefused("withdrawn")
+                raise TransitionRefused(_("This dossier was withdrawn: it cannot be submitted."))
             return application
         refusal = rules.can_submit(application.call, now)
         if refusal:
@@ -80,7 +81,12 @@ def withdraw_application(application: Application, *, user=None, reason: str = "
         if application.status == ApplicationStatus.WITHDRAWN:
             return application
         if application.status not in WITHDRAWABLE:
-            raise TransitionRefused("review started")
+            raise TransitionRefused(
+                _(
+                    "The review has started: this dossier can no longer be withdrawn. "
+                    "Contact the call's team."
+                )
+            )
         old = application.status
         application.status = ApplicationStatus.WITHDRAWN
         application.withdrawn_at = timezone.now()

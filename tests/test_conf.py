@@ -51,5 +51,14 @@ def test_a_queue_the_backend_does_not_serve_is_reported():
     assert "'aap'" in errors[0].msg
 
 
+def test_private_files_under_media_root_are_refused(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    with override_settings(
+        AAP_WAGTAIL={"PRIVATE_STORAGE": {"OPTIONS": {"location": str(tmp_path / "private")}}}
+    ):
+        errors = checks.run_checks(tags=["aap_wagtail"])
+    assert [e.id for e in errors] == ["aap_wagtail.E004"]
+
+
 def test_the_system_check_passes_with_good_settings():
     assert checks.run_checks(tags=["aap_wagtail"]) == []

@@ -24,12 +24,31 @@ from .wizard_helpers import (
 def call(make_call):
     call = make_call(
         extra_questions=[
-            ("short_text", {"step": "projet", "label": "Nom du quartier", "help_text": "",
-                            "required": True}),
-            ("single_choice", {"step": "objectifs", "label": "Public principal", "help_text": "",
-                               "required": True, "choices": ["Jeunes", "Seniors"]}),
-            ("file", {"step": "projet", "label": "Affiche du projet", "help_text": "",
-                      "required": False, "accepted_types": "pdf", "max_size_mb": 1}),
+            (
+                "short_text",
+                {"step": "projet", "label": "Nom du quartier", "help_text": "", "required": True},
+            ),
+            (
+                "single_choice",
+                {
+                    "step": "objectifs",
+                    "label": "Public principal",
+                    "help_text": "",
+                    "required": True,
+                    "choices": ["Jeunes", "Seniors"],
+                },
+            ),
+            (
+                "file",
+                {
+                    "step": "projet",
+                    "label": "Affiche du projet",
+                    "help_text": "",
+                    "required": False,
+                    "accepted_types": "pdf",
+                    "max_size_mb": 1,
+                },
+            ),
         ]
     )
     call.eligibility_questions = [
@@ -37,8 +56,9 @@ def call(make_call):
     ]
     call.required_documents = [
         RequiredDocument(label="RIB", accepted_types="pdf"),
-        RequiredDocument(label="Bilan précédent", accepted_types="pdf",
-                         required_when="if_funded_before"),
+        RequiredDocument(
+            label="Bilan précédent", accepted_types="pdf", required_when="if_funded_before"
+        ),
     ]
     call.save_revision().publish()
     return CallPage.objects.get(pk=call.pk)
@@ -65,17 +85,30 @@ def test_extra_questions_are_asked_and_kept_with_the_question_as_asked(client, c
 
     data = project_answers(call) | {extra_key(call, "Nom du quartier"): "Bellevue"}
     poster = SimpleUploadedFile("affiche.pdf", pdf_bytes())
-    response = post_step(client, call, "projet", data, files={extra_key(call, "Affiche du projet"): poster})
+    response = post_step(
+        client, call, "projet", data, files={extra_key(call, "Affiche du projet"): poster}
+    )
     assert response.status_code == 302
-    assert post_step(client, call, "objectifs", objectives_answers() | {
-        extra_key(call, "Public principal"): "Seniors"}).status_code == 302
+    assert (
+        post_step(
+            client,
+            call,
+            "objectifs",
+            objectives_answers() | {extra_key(call, "Public principal"): "Seniors"},
+        ).status_code
+        == 302
+    )
 
     application.refresh_from_db()
     answers = {a["label"]: a for a in application.extra_answers}
     assert answers["Nom du quartier"]["answer"] == "Bellevue"
     assert answers["Public principal"] | {"question_id": None} == {
-        "step": "objectifs", "question_id": None, "kind": "single_choice",
-        "label": "Public principal", "choices": ["Jeunes", "Seniors"], "answer": "Seniors",
+        "step": "objectifs",
+        "question_id": None,
+        "kind": "single_choice",
+        "label": "Public principal",
+        "choices": ["Jeunes", "Seniors"],
+        "answer": "Seniors",
     }
     assert application.attachments.get(slot=extra_key(call, "Affiche du projet")).label == (
         "Affiche du projet"
@@ -100,10 +133,13 @@ def test_an_organisation_funded_before_gets_the_report_step_and_document(client,
     assert [d.label for d in form.documents] == ["RIB", "Bilan précédent"]
 
 
-def test_a_match_with_an_earlier_funded_application_counts_as_funded_before(client, call, make_call):
+def test_a_match_with_an_earlier_funded_application_counts_as_funded_before(
+    client, call, make_call
+):
     earlier = make_call(title="Édition 2022")
-    Application.objects.create(call=earlier, email="asso@example.org", identifier="W291234567",
-                               status="selected")
+    Application.objects.create(
+        call=earlier, email="asso@example.org", identifier="W291234567", status="selected"
+    )
     application = start(client, call)
     application.refresh_from_db()
     assert application.funded_before
@@ -143,18 +179,63 @@ def test_errors_are_summarised_and_tied_to_their_fields(client, call):
     assert 'href="#id_projet-title_field"' in page
     assert 'aria-describedby="id_projet-title_error"' in page
     assert 'aria-invalid="true"' in page
-    assert '<legend>Axes de l’appel auxquels votre projet répond' in page
+    assert "<legend>Axes de l’appel auxquels votre projet répond" in page
 
 
 def test_going_back_keeps_what_was_typed_on_the_step(client, call):
     application = start(client, call)
     data = budget_answers() | {"wizard_goto_step": "objectifs"}
-    post_step(client, call, "projet", project_answers(call) | {
-        extra_key(call, "Nom du quartier"): "Bellevue"})
-    post_step(client, call, "objectifs", objectives_answers() | {
-        extra_key(call, "Public principal"): "Jeunes"})
+    post_step(
+        client,
+        call,
+        "projet",
+        project_answers(call) | {extra_key(call, "Nom du quartier"): "Bellevue"},
+    )
+    post_step(
+        client,
+        call,
+        "objectifs",
+        objectives_answers() | {extra_key(call, "Public principal"): "Jeunes"},
+    )
     response = post_step(client, call, "budget", data)
     assert response.status_code == 302 and response.url.endswith("/objectifs/")
     page = client.get(step_url(call, "budget")).content.decode()
     assert 'value="2000"' in page
     assert application.pk
+
+
+def test_a_file_question_with_bad_file_types_is_refused_in_the_admin():
+    from django.core.exceptions import ValidationError
+
+    from aap_wagtail.blocks import FileQuestionBlock
+
+    block = FileQuestionBlock()
+    value = block.to_python(
+        {
+            "step": "projet",
+            "label": "Affiche",
+            "help_text": "",
+            "required": False,
+            "accepted_types": "pdf jpg",
+            "max_size_mb": 5,
+        }
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        block.clean(value)
+    assert "accepted_types" in excinfo.value.block_errors
+
+
+def test_a_signed_in_applicant_continues_their_draft_from_another_device(
+    client, call, django_user_model
+):
+    from django.test import Client
+
+    user = django_user_model.objects.create_user("asso", "asso@example.org", "pw")
+    client.force_login(user)
+    application = start(client, call)
+    assert application.user == user
+    other = Client()
+    other.force_login(user)
+    response = other.get(step_url(call, "projet"))
+    assert response.status_code == 200
+    assert response.context["application"].pk == application.pk

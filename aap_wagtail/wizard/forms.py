@@ -40,7 +40,6 @@ class StepForm(forms.Form):
     step_name: str = ""
     #: Fields that hold long answers: limited by the call's character limit, counted in pages.
     long_text_fields: tuple[str, ...] = ()
-    template_name_div = "aap_wagtail/wizard/form.html"
 
     def __init__(self, *args, call, application=None, **kwargs):
         self.call = call
@@ -153,7 +152,7 @@ def _question_field(block) -> forms.Field:
             "types": ", ".join(rules.parse_extensions(value["accepted_types"])),
             "size": value["max_size_mb"],
         }
-        return forms.FileField(**{**common, "required": False})
+        return forms.FileField(allow_empty_file=True, **{**common, "required": False})
     raise ValueError(f"Unknown question kind {kind!r}")
 
 
@@ -477,6 +476,7 @@ class DocumentsForm(StepForm):
             self.fields[f"doc{doc.pk}"] = forms.FileField(
                 label=doc.label,
                 required=False,
+                allow_empty_file=True,  # the package's own check says what to do
                 help_text=" ".join(
                     filter(
                         None,

@@ -42,12 +42,15 @@ class ApplicationWizard(NamedUrlWizardView):
     # --- which draft ---------------------------------------------------------------------------
 
     def dispatch(self, request, *args, **kwargs):
-        application = (
-            dossier.session_applications(request)
-            .filter(call=self.call)
-            .order_by("-updated_at")
-            .first()
-        )
+        application = dossier.current_application(request, self.call)
+        if (
+            application is not None
+            and application.status != ApplicationStatus.DRAFT
+            and request.method == "GET"
+            and "nouveau" in request.GET
+        ):
+            dossier.start_another(request, self.call)
+            application = None
         if application is not None and application.status != ApplicationStatus.DRAFT:
             return redirect(
                 self.call.url
