@@ -41,30 +41,13 @@ def _milestone_when(milestone) -> str:
 def call_timeline(call) -> list[TimelineEntry]:
     """Opening, closing and milestones of a call, in date order."""
     entries = []
-    if call.opens_at:
-        local = timezone.localtime(call.opens_at)
-        entries.append(
-            TimelineEntry(
-                "opens",
-                _("Applications open"),
-                format_datetime(call.opens_at),
-                local.date(),
-                local.date(),
-                call.opens_at,
-            )
-        )
-    if call.closes_at:
-        local = timezone.localtime(call.closes_at)
-        entries.append(
-            TimelineEntry(
-                "closes",
-                _("Deadline for applications"),
-                format_datetime(call.closes_at),
-                local.date(),
-                local.date(),
-                call.closes_at,
-            )
-        )
+    for key, label, moment in (
+        ("opens", _("Applications open"), call.opens_at),
+        ("closes", _("Deadline for applications"), call.closes_at),
+    ):
+        if moment:
+            day = timezone.localtime(moment).date()
+            entries.append(TimelineEntry(key, label, format_datetime(moment), day, day, moment))
     for position, milestone in enumerate(call.milestones.all()):
         if milestone.starts_on is None:
             continue
