@@ -211,11 +211,16 @@ def dossier_text_length(application: Application) -> int:
     """Characters of the long answers of the whole dossier (for the page estimate)."""
     from .wizard.forms import STEP_FORMS
 
-    total = 0
-    for step, form_class in STEP_FORMS.items():
-        for name in form_class.long_text_fields:
-            total += len(str(application.answers.get(step, {}).get(name) or ""))
-    return total
+    total = sum(
+        rules.text_length(str(application.answers.get(step, {}).get(name) or ""))
+        for step, form_class in STEP_FORMS.items()
+        for name in form_class.long_text_fields
+    )
+    return total + sum(
+        rules.text_length(str(extra.get("answer") or ""))
+        for extra in application.extra_answers
+        if extra.get("kind") == "long_text"
+    )
 
 
 def check_page_limit(application: Application) -> str | None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime
 import enum
 import re
+import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Protocol
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from .formatting import format_amount, format_datetime
 
@@ -212,12 +213,22 @@ def check_identifier(value: str) -> str | None:
     )
 
 
+def text_length(value: str) -> int:
+    """Characters as the applicant counts them: a line break is one, whatever the browser sent."""
+    return len((value or "").replace("\r\n", "\n"))
+
+
 def check_text_length(value: str, limit: int | None) -> str | None:
-    if limit and value and len(value) > limit:
-        return _(
+    length = text_length(value)
+    if limit and length > limit:
+        over = length - limit
+        return ngettext(
             "Your text has %(length)s characters; the limit is %(limit)s. "
-            "Shorten it by %(over)s characters."
-        ) % {"length": len(value), "limit": limit, "over": len(value) - limit}
+            "Shorten it by %(over)s character.",
+            "Your text has %(length)s characters; the limit is %(limit)s. "
+            "Shorten it by %(over)s characters.",
+            over,
+        ) % {"length": length, "limit": limit, "over": over}
     return None
 
 
@@ -282,7 +293,9 @@ def check_budget(
                         "that is %(cap)s."
                     )
                     % {
-                        "percent": f"{call.max_grant_percent.normalize():f}",
+                        "percent": formats.number_format(
+                            call.max_grant_percent.normalize(), use_l10n=True
+                        ),
                         "cap": format_amount(cap),
                     },
                 )
@@ -339,9 +352,12 @@ def can_submit(call: Any, now: datetime.datetime | None = None) -> str | None:
 
 
 def reference_prefix(call: Any) -> str:
+    """The call's own prefix, else its slug in capitals without accents (40 characters)."""
     if call.reference_prefix:
         return call.reference_prefix
-    return re.sub(r"[^A-Z0-9]+", "-", (call.slug or "AAP").upper()).strip("-")
+    ascii_slug = unicodedata.normalize("NFKD", call.slug or "").encode("ascii", "ignore").decode()
+    prefix = re.sub(r"[^A-Z0-9]+", "-", ascii_slug.upper()).strip("-")[:40].rstrip("-")
+    return prefix or "AAP"
 
 
 def format_reference(call: Any, number: int) -> str:

@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='callpage',
             name='reference_prefix',
-            field=models.CharField(blank=True, help_text="Dossier references read PREFIX-017, e.g. BREST-2027. Leave empty to use the call's slug and year.", max_length=40, validators=[django.core.validators.RegexValidator('^[A-Z0-9][A-Z0-9-]*$', 'Capital letters, digits and dashes only.')], verbose_name='reference prefix'),
+            field=models.CharField(blank=True, help_text="Dossier references read PREFIX-017, e.g. BREST-2027. Leave empty to use the call's slug.", max_length=40, validators=[django.core.validators.RegexValidator('^[A-Z0-9][A-Z0-9-]*$', 'Capital letters, digits and dashes only.')], verbose_name='reference prefix'),
         ),
         migrations.AddField(
             model_name='requireddocument',

@@ -191,7 +191,7 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
         ],
         help_text=_(
             "Dossier references read PREFIX-017, e.g. BREST-2027. Leave empty to use the "
-            "call's slug and year."
+            "call's slug."
         ),
     )
     extra_questions = StreamField(

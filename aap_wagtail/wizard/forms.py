@@ -46,20 +46,17 @@ class StepForm(forms.Form):
         self.application = application
         self.warnings: list[str] = []
         super().__init__(*args, **kwargs)
-        for name in self.long_text_fields:
-            field = self.fields[name]
-            field.widget.attrs.setdefault("rows", 6)
-            field.help_text = (f"{field.help_text} " if field.help_text else "") + _(
-                "%(limit)s characters at most."
-            ) % {"limit": call.max_text_length}
         self.extra_questions = [
             block for block in call.extra_questions if block.value["step"] == self.step_name
         ]
         #: file field name -> (RequiredDocument or None, label, extensions, max size in MB)
         self.upload_targets: dict[str, tuple] = {}
         self.checked_uploads: dict[str, Any] = {}
+        long_extras = []
         for block in self.extra_questions:
             self.fields[f"extra_{block.id}"] = _question_field(block)
+            if block.block_type == "long_text":
+                long_extras.append(f"extra_{block.id}")
             if block.block_type == "file":
                 self.upload_targets[f"extra_{block.id}"] = (
                     None,
@@ -67,6 +64,14 @@ class StepForm(forms.Form):
                     rules.parse_extensions(block.value["accepted_types"]),
                     block.value["max_size_mb"],
                 )
+        # Long answers, the call's own questions included, share the call's character limit.
+        self.long_text_fields = (*type(self).long_text_fields, *long_extras)
+        for name in self.long_text_fields:
+            field = self.fields[name]
+            field.widget.attrs.setdefault("rows", 6)
+            field.help_text = (f"{field.help_text} " if field.help_text else "") + _(
+                "%(limit)s characters at most."
+            ) % {"limit": call.max_text_length}
 
     def clean(self):
         cleaned = super().clean()
@@ -87,9 +92,6 @@ class StepForm(forms.Form):
             if error:
                 self.add_error(name, error)
         return cleaned
-
-    def text_length(self) -> int:
-        return sum(len(self.cleaned_data.get(n) or "") for n in self.long_text_fields)
 
     def to_answers(self) -> dict[str, Any]:
         """The step's cleaned values, JSON-safe, without the extra questions."""
@@ -130,7 +132,7 @@ def _question_field(block) -> forms.Field:
     if kind == "short_text":
         return forms.CharField(max_length=500, **common)
     if kind == "long_text":
-        return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=10000, **common)
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), **common)
     if kind == "number":
         return forms.DecimalField(max_digits=14, decimal_places=2, **common)
     if kind == "single_choice":
