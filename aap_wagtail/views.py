@@ -113,6 +113,25 @@ def application_withdraw(request, call, uuid: str):
     )
 
 
+def attachment_delete(request, call, uuid: str, pk: int):
+    """Remove a file from a draft (POST only); the applicant goes back to the documents step."""
+    from .attachments import delete_attachment
+    from .wizard import steps
+
+    application = _own_application(request, call, uuid)
+    if request.method != "POST":
+        raise Http404
+    attachment = get_object_or_404(application.attachments, pk=pk)
+    if application.status != ApplicationStatus.DRAFT:
+        messages.error(request, _("This dossier is submitted: its documents can no longer change."))
+    else:
+        delete_attachment(attachment)
+        messages.success(
+            request, _("The file “%(name)s” is removed.") % {"name": attachment.original_name}
+        )
+    return redirect(call.url + call.reverse_subpage("apply_step", kwargs={"step": steps.DOCUMENTS}))
+
+
 def attachment_file(request, pk: int):
     """A private file, for the applicant who sent it or staff who may see the dossier."""
     attachment = get_object_or_404(Attachment.objects.select_related("application"), pk=pk)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from aap_wagtail.models import Application, CallPage, EligibilityQuestion, RequiredDocument
 
@@ -239,3 +240,24 @@ def test_a_signed_in_applicant_continues_their_draft_from_another_device(
     response = other.get(step_url(call, "projet"))
     assert response.status_code == 200
     assert response.context["application"].pk == application.pk
+
+
+def test_a_file_can_be_removed_while_in_draft(client, call, django_capture_on_commit_callbacks):
+    from aap_wagtail.storage import get_private_storage
+
+    application = start(client, call)
+    poster = SimpleUploadedFile("affiche.pdf", pdf_bytes())
+    key = extra_key(call, "Affiche du projet")
+    data = project_answers(call) | {extra_key(call, "Nom du quartier"): "Bellevue"}
+    assert post_step(client, call, "projet", data, files={key: poster}).status_code == 302
+    attachment = application.attachments.get()
+    page = client.get(step_url(call, "projet")).content.decode()
+    assert "affiche.pdf" in page
+    url = f"{call.url}dossier/{application.uuid.hex}/fichiers/{attachment.pk}/supprimer/"
+    assert f'formaction="{url}"' in page
+    assert Client().post(url).status_code == 404  # not the owner's browser
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
+    assert response.status_code == 302 and response.url.endswith("/deposer/documents/")
+    assert not application.attachments.exists()
+    assert not get_private_storage().exists(attachment.file.name)

@@ -387,6 +387,12 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
 
         return views.application_withdraw(request, self, uuid)
 
+    @path("dossier/<str:uuid>/fichiers/<int:pk>/supprimer/", name="attachment_delete")
+    def attachment_delete(self, request, uuid, pk):
+        from .. import views
+
+        return views.attachment_delete(request, self, uuid, pk)
+
     def get_apply_url(self, request=None) -> str:
         return (self.get_url(request) or "") + self.reverse_subpage("apply")
 

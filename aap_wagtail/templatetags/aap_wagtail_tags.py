@@ -56,6 +56,6 @@ def aap_is_checkbox(bound_field):
 
 @register.inclusion_tag("aap_wagtail/includes/existing_file.html")
 def aap_existing_file(form, name):
-    """For a document already sent: its name and size, and that choosing a file replaces it."""
+    """For a file already sent: its name and size, how to replace it, a button to remove it."""
     existing = getattr(form, "existing", {}).get(name)
-    return {"attachment": existing}
+    return {"attachment": existing, "page": form.call}

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -92,6 +93,15 @@ class StepForm(forms.Form):
             if error:
                 self.add_error(name, error)
         return cleaned
+
+    @cached_property
+    def existing(self) -> dict[str, Any]:
+        """Files this draft already has for this step's uploads, by slot."""
+        if self.application is None or not self.upload_targets:
+            return {}
+        return {
+            a.slot: a for a in self.application.attachments.all() if a.slot in self.upload_targets
+        }
 
     def to_answers(self) -> dict[str, Any]:
         """The step's cleaned values, JSON-safe, without the extra questions."""
@@ -470,9 +480,6 @@ class DocumentsForm(StepForm):
             or (d.required_when == DocumentRequirement.IF_PARTNERS and has_partners)
             or (d.required_when == DocumentRequirement.IF_FUNDED_BEFORE and funded_before)
         ]
-        self.existing = {}
-        if self.application is not None:
-            self.existing = {a.slot: a for a in self.application.attachments.all()}
         for doc in self.documents:
             self.upload_targets[f"doc{doc.pk}"] = (doc, doc.label, doc.extensions, doc.max_size_mb)
             self.fields[f"doc{doc.pk}"] = forms.FileField(
