@@ -3,6 +3,8 @@ import os
 import pytest
 from django.utils import translation
 
+from aap_wagtail.models import CallPage, EligibilityQuestion, RequiredDocument
+
 from . import factories
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -59,3 +61,46 @@ def french():
 def english():
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def make_dossier_call(make_call):
+    """A call ready for the wizard: two eligibility questions, three kinds of documents."""
+
+    def _make(**fields):
+        fields = {
+            "reference_prefix": "BREST-2027",
+            "notification_emails": "chef@example.org",
+            **fields,
+        }
+        call = make_call(**fields)
+        call.eligibility_questions = [
+            EligibilityQuestion(
+                question="Association ?",
+                qualifying_answer=True,
+                explanation="Seules les associations peuvent candidater.",
+            ),
+            EligibilityQuestion(
+                question="Achat de matériel seulement ?",
+                qualifying_answer=False,
+                explanation="Les achats seuls sont exclus.",
+            ),
+        ]
+        call.required_documents = [
+            RequiredDocument(label="RIB", accepted_types="pdf", max_size_mb=1),
+            RequiredDocument(
+                label="Accord des partenaires", accepted_types="pdf", required_when="if_partners"
+            ),
+            RequiredDocument(
+                label="Bilan précédent", accepted_types="pdf", required_when="if_funded_before"
+            ),
+        ]
+        call.save_revision().publish()
+        return CallPage.objects.get(pk=call.pk)  # fresh: the published rows
+
+    return _make
+
+
+@pytest.fixture
+def dossier_call(make_dossier_call):
+    return make_dossier_call()

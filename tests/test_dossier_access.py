@@ -23,7 +23,7 @@ from PIL import Image
 
 from aap_wagtail import dossier
 from aap_wagtail.attachments import check_upload, store_attachment
-from aap_wagtail.models import Application, ApplicationStatus, Attachment, CallPage
+from aap_wagtail.models import Application, ApplicationStatus, Attachment
 from aap_wagtail.storage import get_private_storage
 
 from .wizard_helpers import (
@@ -47,28 +47,8 @@ WITHDRAW_BUTTON = "Retirer mon dossier"
 
 
 @pytest.fixture
-def call(make_call):
-    from aap_wagtail.models import EligibilityQuestion, RequiredDocument
-
-    call = make_call(reference_prefix="BREST-2027", notification_emails="chef@example.org")
-    call.eligibility_questions = [
-        EligibilityQuestion(
-            question="Association ?",
-            qualifying_answer=True,
-            explanation="Seules les associations peuvent candidater.",
-        ),
-    ]
-    call.required_documents = [
-        RequiredDocument(label="RIB", accepted_types="pdf", max_size_mb=1),
-        RequiredDocument(
-            label="Accord des partenaires", accepted_types="pdf", required_when="if_partners"
-        ),
-        RequiredDocument(
-            label="Bilan précédent", accepted_types="pdf", required_when="if_funded_before"
-        ),
-    ]
-    call.save_revision().publish()
-    return CallPage.objects.get(pk=call.pk)  # fresh: the published rows, not the ones in memory
+def call(dossier_call):
+    return dossier_call
 
 
 # --- helpers ---------------------------------------------------------------------------------

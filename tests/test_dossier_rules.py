@@ -22,10 +22,7 @@ from aap_wagtail import rules, workflow
 from aap_wagtail.models import (
     Application,
     ApplicationStatus,
-    CallPage,
-    EligibilityQuestion,
     EnteredBy,
-    RequiredDocument,
 )
 
 from .wizard_helpers import (
@@ -50,46 +47,8 @@ def paris(*args) -> datetime.datetime:
 
 
 @pytest.fixture
-def make_dossier_call(make_call):
-    """The call of ``test_wizard``, with fields of the call page to change."""
-
-    def _make(**fields):
-        fields = {
-            "reference_prefix": "BREST-2027",
-            "notification_emails": "chef@example.org",
-            **fields,
-        }
-        call = make_call(**fields)
-        call.eligibility_questions = [
-            EligibilityQuestion(
-                question="Association ?",
-                qualifying_answer=True,
-                explanation="Seules les associations peuvent candidater.",
-            ),
-            EligibilityQuestion(
-                question="Achat de matériel seulement ?",
-                qualifying_answer=False,
-                explanation="Les achats seuls sont exclus.",
-            ),
-        ]
-        call.required_documents = [
-            RequiredDocument(label="RIB", accepted_types="pdf", max_size_mb=1),
-            RequiredDocument(
-                label="Accord des partenaires", accepted_types="pdf", required_when="if_partners"
-            ),
-            RequiredDocument(
-                label="Bilan précédent", accepted_types="pdf", required_when="if_funded_before"
-            ),
-        ]
-        call.save_revision().publish()
-        return CallPage.objects.get(pk=call.pk)  # fresh: the published rows
-
-    return _make
-
-
-@pytest.fixture
-def call(make_dossier_call):
-    return make_dossier_call()
+def call(dossier_call):
+    return dossier_call
 
 
 @pytest.fixture

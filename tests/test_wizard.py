@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from aap_wagtail.models import Application, ApplicationStatus, CallPage, RequiredDocument
+from aap_wagtail.models import Application, ApplicationStatus, CallPage
 from aap_wagtail.storage import get_private_storage
 
 from .wizard_helpers import (
@@ -24,33 +24,8 @@ from .wizard_helpers import (
 
 
 @pytest.fixture
-def call(make_call):
-    from aap_wagtail.models import EligibilityQuestion
-
-    call = make_call(reference_prefix="BREST-2027", notification_emails="chef@example.org")
-    call.eligibility_questions = [
-        EligibilityQuestion(
-            question="Association ?",
-            qualifying_answer=True,
-            explanation="Seules les associations peuvent candidater.",
-        ),
-        EligibilityQuestion(
-            question="Achat de matériel seulement ?",
-            qualifying_answer=False,
-            explanation="Les achats seuls sont exclus.",
-        ),
-    ]
-    call.required_documents = [
-        RequiredDocument(label="RIB", accepted_types="pdf", max_size_mb=1),
-        RequiredDocument(
-            label="Accord des partenaires", accepted_types="pdf", required_when="if_partners"
-        ),
-        RequiredDocument(
-            label="Bilan précédent", accepted_types="pdf", required_when="if_funded_before"
-        ),
-    ]
-    call.save_revision().publish()
-    return CallPage.objects.get(pk=call.pk)  # fresh: the published rows, not the ones in memory
+def call(dossier_call):
+    return dossier_call
 
 
 def _docs(call):
