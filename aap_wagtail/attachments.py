@@ -393,7 +393,6 @@ def _delete_file_after_commit(attachment: Attachment) -> None:
         transaction.on_commit(lambda: storage.delete(name))
 
 
-@transaction.atomic
 def store_attachment(
     application: Application,
     *,
@@ -401,35 +400,34 @@ def store_attachment(
     label: str,
     document,
     checked: CheckedUpload,
+    previous: Attachment | None = None,
 ) -> Attachment:
     """Save a checked file as the application's attachment for ``slot``, replacing (and deleting
-    the file of) any earlier one. ``document`` is the ``RequiredDocument`` or ``None``."""
-    previous = (
-        Attachment.objects.select_for_update().filter(application=application, slot=slot).first()
-    )
-    attachment = Attachment(
-        application=application,
-        document=document,
-        slot=slot,
-        label=label,
-        original_name=checked.name,
-        content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
-        page_count=checked.page_count,
-    )
+    the file of, after commit) any earlier one. ``document`` is the ``RequiredDocument`` or
+    ``None``; ``previous`` the attachment already in that slot, when the caller has it.
+
+    Call it inside the transaction that saves the step, so a failure saves neither."""
+    if previous is None:
+        previous = Attachment.objects.filter(application=application, slot=slot).first()
+    old_name = previous.file.name if previous is not None else ""
+    attachment = previous or Attachment(application=application, slot=slot)
+    attachment.document = document
+    attachment.label = label
+    attachment.original_name = checked.name
+    attachment.content_type = checked.content_type
+    attachment.size = checked.size
+    attachment.sha256 = checked.sha256
+    attachment.page_count = checked.page_count
     checked.file.seek(0)
     attachment.file.save(checked.name, checked.file, save=False)
+    storage, new_name = attachment.file.storage, attachment.file.name
+    # A rolled-back save must not leave the new file behind; a committed one drops the old.
+    transaction.on_commit(lambda: old_name and storage.delete(old_name))
     try:
-        with transaction.atomic():
-            if previous is not None:
-                previous.delete()
-            attachment.save()
+        attachment.save()
     except Exception:
-        attachment.file.delete(save=False)
+        storage.delete(new_name)
         raise
-    if previous is not None:
-        _delete_file_after_commit(previous)
     return attachment
 
 

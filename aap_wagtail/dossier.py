@@ -164,8 +164,11 @@ def create_draft(request, call, email: str, wizard_state: dict[str, Any]) -> App
     return application
 
 
-def save_step(application: Application, form) -> None:
-    """Copy a valid step's answers into the application (columns used by listings too)."""
+def save_step(application: Application, form, *, save: bool = True) -> list[str]:
+    """Copy a valid step's answers into the application (columns used by listings too).
+
+    Returns the fields it changed; with ``save=False`` the caller saves them (in one UPDATE
+    with the wizard's own data)."""
     from .wizard import steps
 
     application.answers = {**application.answers, form.step_name: form.to_answers()}
@@ -202,9 +205,12 @@ def save_step(application: Application, form) -> None:
         }
     for name, value in columns.items():
         setattr(application, name, value)
-    application.save(update_fields=["answers", "extra_answers", "updated_at", *columns])
+    fields = ["answers", "extra_answers", "updated_at", *columns]
+    if save:
+        application.save(update_fields=fields)
     if form.step_name == steps.PROJECT:
         application.axes.set(data["axes"])
+    return fields
 
 
 def dossier_text_length(application: Application) -> int:
@@ -221,6 +227,19 @@ def dossier_text_length(application: Application) -> int:
         for extra in application.extra_answers
         if extra.get("kind") == "long_text"
     )
+
+
+def prefetch_attachments(application: Application) -> Application:
+    """Load the dossier's files (and their document) once for the pages that list them all."""
+    from django.db.models import Prefetch, prefetch_related_objects
+
+    from .models import Attachment
+
+    prefetch_related_objects(
+        [application],
+        Prefetch("attachments", queryset=Attachment.objects.select_related("document")),
+    )
+    return application
 
 
 def check_page_limit(application: Application) -> str | None:

@@ -80,13 +80,20 @@ def _date(value: Any) -> str:
         return str(value)
 
 
+def name_is_axes(field: forms.Field, value: Any) -> bool:
+    """The project's axes: a list of the call's axis ids."""
+    return isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField) and (
+        isinstance(value, list)
+    )
+
+
 def _value(field: forms.Field, value: Any, axes: dict[int, str]) -> str:
     """An answer as text, read the way the form field asked for it."""
     if isinstance(field, forms.BooleanField):
         return _yes_no(value)
     if value in (None, "", []):
         return ""
-    if isinstance(field, forms.ModelMultipleChoiceField):
+    if name_is_axes(field, value):
         return ", ".join(axes.get(v, str(v)) for v in value)
     if isinstance(field, forms.ChoiceField):
         return str(dict(field.choices).get(value, value))

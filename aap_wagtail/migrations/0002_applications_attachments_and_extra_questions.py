@@ -100,7 +100,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'attachment',
                 'verbose_name_plural': 'attachments',
-                'ordering': ['application', 'slot', 'pk'],
+                'ordering': ['application_id', 'slot', 'pk'],
             },
         ),
         migrations.CreateModel(

@@ -184,7 +184,7 @@ class Attachment(models.Model):
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-        ordering = ["application", "slot", "pk"]
+        ordering = ["application_id", "slot", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["application", "slot"], name="aap_one_file_per_slot"),
         ]

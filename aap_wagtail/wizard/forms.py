@@ -303,6 +303,7 @@ class OrganisationForm(FormsetStepForm):
     )
     email = forms.EmailField(
         label=gettext_lazy("E-mail"),
+        max_length=254,
         help_text=gettext_lazy("We send the link to come back to your dossier to this address."),
     )
     website = forms.URLField(label=gettext_lazy("Website"), required=False, assume_scheme="https")
@@ -356,21 +357,16 @@ class ProjectForm(StepForm):
     actions = forms.CharField(
         label=gettext_lazy("Planned actions and stages"), widget=forms.Textarea
     )
-    axes = forms.ModelMultipleChoiceField(
+    axes = forms.TypedMultipleChoiceField(
         label=gettext_lazy("Axes of the call your project addresses"),
-        queryset=None,
+        coerce=int,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": gettext_lazy("Tick at least one axis.")},
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["axes"].queryset = self.call.axes.all()
-
-    def to_answers(self):
-        answers = super().to_answers()
-        answers["axes"] = [axis.pk for axis in self.cleaned_data["axes"]]
-        return answers
+        self.fields["axes"].choices = [(axis.pk, axis.title) for axis in self.call.axes.all()]
 
 
 # --- 4. Objectives -----------------------------------------------------------------------------

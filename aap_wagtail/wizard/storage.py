@@ -2,36 +2,54 @@
 so a dossier survives a closed browser. Before the draft exists (eligibility, then the step that
 asks for the e-mail), the data waits in the session."""
 
+import json
+
 from formtools.wizard.storage.base import BaseStorage
+
+
+def _clean(value):
+    """PostgreSQL's JSON refuses NUL characters; nobody types them."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
 
 
 class ApplicationStorage(BaseStorage):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.application = getattr(self.request, "aap_application", None)
-        self._dirty = False
         if self.application is not None:
-            self._data = self.application.wizard_state or {}
+            self.data = self.application.wizard_state or {}
         else:
-            self._data = self.request.session.get(self.prefix) or {}
-        if not self._data:
+            self.data = self.request.session.get(self.prefix) or {}
+        if not self.data:
             self.init_data()
+        self._saved = self._snapshot()
 
-    def _get_data(self):
-        self._dirty = True
-        return self._data
+    def _snapshot(self) -> str:
+        # Where the applicant stands is not worth a write on its own: only the answers are.
+        return json.dumps(
+            {k: v for k, v in self.data.items() if k != self.step_key}, sort_keys=True, default=str
+        )
 
-    def _set_data(self, value):
-        self._dirty = True
-        self._data = value
-
-    data = property(_get_data, _set_data)
+    def set_step_data(self, step, cleaned_data):
+        if hasattr(cleaned_data, "lists"):
+            cleaned_data = dict(cleaned_data.lists())
+        # Keep only this step's fields (and the wizard's own), without NUL characters.
+        kept = {
+            _clean(key): _clean(value)
+            for key, value in (cleaned_data or {}).items()
+            if key.startswith((f"{step}-", f"{self.prefix}-"))
+        }
+        super().set_step_data(step, kept)
 
     def attach(self, application) -> None:
         """The draft was just created: keep the data there from now on."""
         self.application = application
         self.request.session.pop(self.prefix, None)
-        self._dirty = True
+        self._saved = ""
 
     def reset(self):
         # A draft's answers are never thrown away: only forget where the applicant was.
@@ -40,12 +58,16 @@ class ApplicationStorage(BaseStorage):
             return
         super().reset()
 
+    def save(self, fields=()) -> None:
+        """Write the wizard's data (and the application ``fields`` given) in one UPDATE."""
+        self.application.wizard_state = self.data
+        self.application.save(update_fields=["wizard_state", "updated_at", *fields])
+        self._saved = self._snapshot()
+
     def update_response(self, response):
         super().update_response(response)
-        if not self._dirty:
-            return
         if self.application is not None:
-            self.application.wizard_state = self._data
-            self.application.save(update_fields=["wizard_state", "updated_at"])
+            if self._snapshot() != self._saved:
+                self.save()
         else:
-            self.request.session[self.prefix] = self._data
+            self.request.session[self.prefix] = self.data

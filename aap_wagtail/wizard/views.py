@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import SuspiciousOperation
+from django.db import transaction
 from django.forms.utils import ErrorDict, ErrorList
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -58,6 +60,8 @@ class ApplicationWizard(NamedUrlWizardView):
                     "application_status", kwargs={"uuid": application.uuid.hex}
                 )
             )
+        if application is not None:
+            application.call = self.call  # the page being served: no second query
         request.aap_application = application
         if application is None:
             refusal = rules.can_start_draft(self.call)
@@ -92,7 +96,9 @@ class ApplicationWizard(NamedUrlWizardView):
     def post(self, *args, **kwargs):
         # The step the form was displayed for (another tab may have moved the stored one).
         posted_step = self.request.POST.get(f"{self.prefix}-current_step")
-        if posted_step in self.get_form_list():
+        if posted_step is not None and posted_step not in self.get_form_list():
+            raise SuspiciousOperation("Unknown wizard step")
+        if posted_step is not None:
             self.storage.current_step = posted_step
         add_line = next((k[4:] for k in self.request.POST if k.startswith("add_")), None)
         if add_line and self.request.POST.get("wizard_goto_step") is None:
@@ -118,15 +124,19 @@ class ApplicationWizard(NamedUrlWizardView):
         created = False
         if application is None and form.step_name == steps.ORGANISATION:
             application = dossier.create_draft(
-                self.request, self.call, form.cleaned_data["email"], self.storage._data
+                self.request, self.call, form.cleaned_data["email"], self.storage.data
             )
             self.request.aap_application = application
             self.storage.attach(application)
             form.application = application
             created = True
         if application is not None:
-            self._store_files(form, application)
-            dossier.save_step(application, form)
+            # The step's files, answers and raw data are saved together, or not at all.
+            self.storage.set_step_data(self.steps.current, data)
+            with transaction.atomic():
+                self._store_files(form, application)
+                fields = dossier.save_step(application, form, save=False)
+                self.storage.save(fields)
         if created:
             dossier.send_resume_link(self.request, application)
             messages.info(
@@ -145,7 +155,12 @@ class ApplicationWizard(NamedUrlWizardView):
         for name, checked in getattr(form, "checked_uploads", {}).items():
             document, label, _extensions, _max_size = form.upload_targets[name]
             store_attachment(
-                application, slot=name, label=label, document=document, checked=checked
+                application,
+                slot=name,
+                label=label,
+                document=document,
+                checked=checked,
+                previous=form.existing.get(name),
             )
 
     def process_step_files(self, form):
@@ -171,6 +186,7 @@ class ApplicationWizard(NamedUrlWizardView):
     def _review(self, application, form_list):
         from .review import review_sections
 
+        dossier.prefetch_attachments(application)
         return {
             "sections": review_sections(
                 application, [s for s in form_list if s != steps.REVIEW], self.get_step_url
@@ -180,7 +196,7 @@ class ApplicationWizard(NamedUrlWizardView):
         }
 
     def done(self, form_list, form_dict=None, **kwargs):
-        application = self.request.aap_application
+        application = dossier.prefetch_attachments(self.request.aap_application)
         problem = dossier.check_page_limit(application)
         try:
             if problem:
