@@ -15,10 +15,7 @@ from aap_wagtail import rules, workflow
 from aap_wagtail.models import (
     Application,
     ApplicationStatus,
-    CallPage,
-    EligibilityQuestion,
     ReferenceCounter,
-    RequiredDocument,
 )
 
 from .wizard_helpers import (
@@ -38,18 +35,8 @@ CONSENT = {"consent_data": "on", "consent_publication": "on"}
 
 
 @pytest.fixture
-def call(make_call):
-    call = make_call(reference_prefix="BREST-2027", notification_emails=MANAGER)
-    call.eligibility_questions = [
-        EligibilityQuestion(
-            question="Association ?",
-            qualifying_answer=True,
-            explanation="Seules les associations peuvent candidater.",
-        )
-    ]
-    call.required_documents = [RequiredDocument(label="RIB", accepted_types="pdf", max_size_mb=1)]
-    call.save_revision().publish()
-    return CallPage.objects.get(pk=call.pk)  # fresh: the published rows, not the ones in memory
+def call(make_dossier_call):
+    return make_dossier_call(reference_prefix="BREST-2027", notification_emails=MANAGER)
 
 
 def fill_dossier(client, call) -> Application:
@@ -63,7 +50,7 @@ def fill_dossier(client, call) -> Application:
     ]:
         response = post_step(client, call, step, answers)
         assert response.status_code == 302, response.context["form"].errors
-    rib = f"doc{call.required_documents.get().pk}"
+    rib = f"doc{call.required_documents.get(label='RIB').pk}"
     upload = SimpleUploadedFile("rib.pdf", pdf_bytes(), "application/pdf")
     response = post_step(client, call, "documents", {}, files={rib: upload})
     assert response.status_code == 302, response.context["form"].errors

@@ -47,8 +47,8 @@ WIZARD_STEPS = [name for name, _label in steps.STEPS]
 
 
 @pytest.fixture
-def call(make_call):
-    call = make_call(
+def call(make_dossier_call):
+    return make_dossier_call(
         reference_prefix="BREST-2027",
         extra_questions=[
             (
@@ -57,29 +57,6 @@ def call(make_call):
             ),
         ],
     )
-    call.eligibility_questions = [
-        EligibilityQuestion(
-            question="Association ?",
-            qualifying_answer=True,
-            explanation="Seules les associations peuvent candidater.",
-        ),
-        EligibilityQuestion(
-            question="Achat de matériel seulement ?",
-            qualifying_answer=False,
-            explanation="Les achats seuls sont exclus.",
-        ),
-    ]
-    call.required_documents = [
-        RequiredDocument(label="RIB", accepted_types="pdf", max_size_mb=1),
-        RequiredDocument(
-            label="Accord des partenaires", accepted_types="pdf", required_when="if_partners"
-        ),
-        RequiredDocument(
-            label="Bilan précédent", accepted_types="pdf", required_when="if_funded_before"
-        ),
-    ]
-    call.save_revision().publish()
-    return CallPage.objects.get(pk=call.pk)
 
 
 def answers(call, step: str) -> dict:
