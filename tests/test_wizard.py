@@ -155,3 +155,18 @@ def test_after_the_grace_period_the_dossier_stays_a_draft_with_a_clear_message(c
     page = response.content.decode()
     assert "ce dossier ne peut plus être envoyé" in page
     assert Application.objects.get().status == ApplicationStatus.DRAFT
+
+
+def test_a_closed_call_still_offers_a_new_link_to_an_existing_draft(client, call):
+    import datetime
+
+    from django.utils import timezone
+
+    CallPage.objects.filter(pk=call.pk).update(
+        opens_at=timezone.now() - datetime.timedelta(days=30),
+        closes_at=timezone.now() - datetime.timedelta(days=1),
+    )
+    page = client.get(step_url(call, "eligibilite")).content.decode()
+    assert "Cet appel est clos depuis le" in page
+    assert f'href="{call.url}nouveau-lien/"' in page
+    assert Application.objects.count() == 0
