@@ -362,3 +362,31 @@ def reference_prefix(call: Any) -> str:
 
 def format_reference(call: Any, number: int) -> str:
     return f"{reference_prefix(call)}-{number:03d}"
+
+
+def applicable_documents(call: Any, *, has_partners: bool, funded_before: bool) -> list[Any]:
+    """The call's required documents that this dossier must include."""
+    wanted = {
+        "always",
+        "if_partners" if has_partners else None,
+        "if_funded_before" if funded_before else None,
+    }
+    return [d for d in call.required_documents.all() if d.required_when in wanted]
+
+
+def check_project_dates(start: datetime.date | None, end: datetime.date | None) -> str | None:
+    if start and end and end < start:
+        return _("The end date must be after the start date.")
+    return None
+
+
+def check_mediator(helped: bool, name: str, structure: str) -> dict[str, str]:
+    """When a mediator helps, say who and from which structure."""
+    if not helped:
+        return {}
+    message = _("Give the mediator's name and structure.")
+    return {
+        field: message
+        for field, value in (("mediator_name", name), ("mediator_structure", structure))
+        if not value
+    }

@@ -104,3 +104,18 @@ def make_dossier_call(make_call):
 @pytest.fixture
 def dossier_call(make_dossier_call):
     return make_dossier_call()
+
+
+@pytest.fixture
+def brest_2023(make_call):
+    """A call with the Brest 2023 calendar (closed), in the site's time zone."""
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    paris = ZoneInfo("Europe/Paris")
+    return make_call(
+        title="Usages du numérique 2023",
+        opens_at=datetime.datetime(2023, 6, 15, 9, 0, tzinfo=paris),
+        closes_at=datetime.datetime(2023, 9, 15, 23, 59, tzinfo=paris),
+        postal_address="Mairie\nBP 00000",
+    )

@@ -4,7 +4,6 @@ import datetime
 import re
 from zoneinfo import ZoneInfo
 
-import pytest
 from django.utils import timezone
 
 from aap_wagtail.models import CallIndexPage
@@ -19,16 +18,6 @@ def text(response) -> str:
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     plain = re.sub(r"<[^>]+>", " ", html).replace("&#x27;", "'").replace("&nbsp;", NBSP)
     return re.sub(r"[ \t\r\n]+", " ", plain)
-
-
-@pytest.fixture
-def brest_2023(make_call):
-    return make_call(
-        title="Usages du numérique 2023",
-        opens_at=datetime.datetime(2023, 6, 15, 9, 0, tzinfo=PARIS),
-        closes_at=datetime.datetime(2023, 9, 15, 23, 59, tzinfo=PARIS),
-        postal_address="Mairie\nBP 00000",
-    )
 
 
 def test_amounts_and_dates_read_in_french(client, brest_2023):

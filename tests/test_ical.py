@@ -10,12 +10,8 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 @pytest.fixture
-def call(make_call):
-    return make_call(
-        title="Usages du numérique 2023",
-        opens_at=datetime.datetime(2023, 6, 15, 9, 0, tzinfo=PARIS),
-        closes_at=datetime.datetime(2023, 9, 15, 23, 59, tzinfo=PARIS),
-    )
+def call(brest_2023):
+    return brest_2023
 
 
 def test_the_feed_parses_back_with_every_date(client, call):

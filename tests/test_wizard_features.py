@@ -177,6 +177,7 @@ def test_errors_are_summarised_and_tied_to_their_fields(client, call):
     response = post_step(client, call, "projet", {"title": "", "synthesis": "", "actions": ""})
     page = response.content.decode()
     assert 'class="aap-error-summary" role="alert"' in page
+    assert 'id="aap-error-summary" autofocus' in page  # the summary takes the focus
     assert 'href="#id_projet-title_field"' in page
     assert 'aria-describedby="id_projet-title_error"' in page
     assert 'aria-invalid="true"' in page

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import rules
-from ..models import DocumentRequirement
 from . import steps
 
 YES_NO = [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
@@ -338,10 +337,13 @@ class OrganisationForm(FormsetStepForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("helped_by_mediator"):
-            for name in ("mediator_name", "mediator_structure"):
-                if not cleaned.get(name):
-                    self.add_error(name, _("Give the mediator's name and structure."))
+        errors = rules.check_mediator(
+            bool(cleaned.get("helped_by_mediator")),
+            cleaned.get("mediator_name", ""),
+            cleaned.get("mediator_structure", ""),
+        )
+        for name, message in errors.items():
+            self.add_error(name, message)
         return cleaned
 
 
@@ -432,8 +434,9 @@ class BudgetForm(FormsetStepForm):
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", _("The end date must be after the start date."))
+        error = rules.check_project_dates(start, end)
+        if error:
+            self.add_error("end_date", error)
         income_ok = self.formsets["income"].is_valid()
         other_income = (
             rules.sum_amounts(Decimal(line["amount"]) for line in self.lines("income"))
@@ -469,13 +472,9 @@ class DocumentsForm(StepForm):
 
     def __init__(self, *args, has_partners=False, funded_before=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.documents = [
-            d
-            for d in self.call.required_documents.all()
-            if d.required_when == DocumentRequirement.ALWAYS
-            or (d.required_when == DocumentRequirement.IF_PARTNERS and has_partners)
-            or (d.required_when == DocumentRequirement.IF_FUNDED_BEFORE and funded_before)
-        ]
+        self.documents = rules.applicable_documents(
+            self.call, has_partners=has_partners, funded_before=funded_before
+        )
         for doc in self.documents:
             self.upload_targets[f"doc{doc.pk}"] = (doc, doc.label, doc.extensions, doc.max_size_mb)
             self.fields[f"doc{doc.pk}"] = forms.FileField(
