@@ -101,7 +101,10 @@ def read_resume_token(token: str) -> Application | None:
 
 def resume_url(request, application: Application) -> str:
     path = reverse("aap_wagtail:resume", kwargs={"token": make_resume_token(application)})
-    return request.build_absolute_uri(path) if request is not None else path
+    if request is not None:
+        return request.build_absolute_uri(path)
+    site = application.call.get_site()  # from a background task: the call's own site
+    return f"{site.root_url}{path}" if site else path
 
 
 def send_resume_link(request, application: Application) -> None:

@@ -339,7 +339,25 @@ def submission_closes_at(call: Any) -> datetime.datetime:
     return submission_deadline(call.closes_at) + datetime.timedelta(minutes=call.grace_minutes or 0)
 
 
-def can_submit(call: Any, now: datetime.datetime | None = None) -> str | None:
+def can_submit(
+    call: Any,
+    now: datetime.datetime | None = None,
+    *,
+    received_by_post_on: datetime.date | None = None,
+) -> str | None:
+    """Why a dossier cannot be submitted now, or None.
+
+    A paper dossier entered by staff counts from the day it reached the city: received on or
+    before the closing day (in the site's time zone), it can be entered after the deadline.
+    """
+    if received_by_post_on is not None:
+        if received_by_post_on > timezone.localtime(call.closes_at).date():
+            return _("This paper dossier reached the city after the deadline (%(deadline)s).") % {
+                "deadline": format_datetime(call.closes_at)
+            }
+        if received_by_post_on < timezone.localtime(call.opens_at).date():
+            return _("This paper dossier is dated before the call opened.")
+        return None
     now = (now or timezone.now()).astimezone(datetime.timezone.utc)
     if call.opens_at and now < call.opens_at.astimezone(datetime.timezone.utc):
         return can_start_draft(call, now)
@@ -390,3 +408,128 @@ def check_mediator(helped: bool, name: str, structure: str) -> dict[str, str]:
         for field, value in (("mediator_name", name), ("mediator_structure", structure))
         if not value
     }
+
+
+# --- review: scores, awards, envelope ------------------------------------------------------
+
+SCORE_SCALE = Decimal(100)
+CENT = Decimal("0.01")
+
+
+def check_score(score: int | None, max_score: int) -> str | None:
+    if score is None:
+        return None
+    if score < 0 or score > max_score:
+        return _("Give a score between 0 and %(max)s.") % {"max": max_score}
+    return None
+
+
+def weighted_score(scores: Iterable[tuple[Decimal, int, int | None]]) -> Decimal | None:
+    """One review's score out of 100 from ``(weight, max_score, score)`` per criterion.
+
+    Each criterion counts as its share of its maximum, times its weight. A review with a
+    criterion left unscored has no weighted score yet.
+    """
+    total_weight = Decimal(0)
+    points = Decimal(0)
+    for weight, max_score, score in scores:
+        if score is None:
+            return None
+        weight = Decimal(weight)
+        total_weight += weight
+        points += weight * Decimal(score) / Decimal(max_score)
+    if not total_weight:
+        return None
+    return (points / total_weight * SCORE_SCALE).quantize(CENT)
+
+
+def average_score(review_scores: Iterable[Decimal | None]) -> Decimal | None:
+    """The dossier's weighted average: the mean of its reviews' weighted scores."""
+    values = [Decimal(v) for v in review_scores if v is not None]
+    if not values:
+        return None
+    return (sum(values) / len(values)).quantize(CENT)
+
+
+def award_cap(call: Any, *, requested: Decimal | None, total: Decimal | None) -> Decimal:
+    """The most a dossier can be given: its request, within the call's maximum and % cap."""
+    cap = Decimal(call.max_grant)
+    if requested is not None:
+        cap = min(cap, Decimal(requested))
+    if call.max_grant_percent is not None and total:
+        cap = min(cap, (Decimal(total) * call.max_grant_percent / 100).quantize(CENT))
+    return max(cap, Decimal(0))
+
+
+def propose_allocation(
+    envelope: Decimal | None,
+    requests: Iterable[tuple[Any, Decimal, Decimal]],
+    *,
+    step: Decimal = Decimal(10),
+) -> dict[Any, Decimal]:
+    """A fair share of the envelope among ``(key, requested, cap)`` requests.
+
+    If the caps fit in the envelope, everyone gets their cap. Otherwise every request is scaled
+    by the same factor, never above its cap (what a capped request leaves goes to the others),
+    and rounded down to ``step`` euros; the euros that rounding frees go back, ``step`` by
+    ``step``, to the largest remainders. The result never exceeds the envelope nor any cap.
+    """
+    requests = list(requests)
+    wanted = {key: Decimal(requested or 0) for key, requested, _cap in requests}
+    caps = {key: max(Decimal(cap), Decimal(0)) for key, _requested, cap in requests}
+    if envelope is None or sum(caps.values(), Decimal(0)) <= envelope:
+        return dict(caps)
+    envelope = Decimal(envelope)
+    exact = {key: Decimal(0) for key in caps}
+    open_keys = [k for k in caps if caps[k] > 0 and wanted[k] > 0]
+    remaining = envelope
+    while open_keys:
+        factor = remaining / sum(wanted[k] for k in open_keys)
+        capped = [k for k in open_keys if wanted[k] * factor >= caps[k]]
+        if not capped:
+            for key in open_keys:
+                exact[key] = wanted[key] * factor
+            break
+        for key in capped:
+            exact[key] = caps[key]
+            remaining -= caps[key]
+        open_keys = [k for k in open_keys if k not in capped]
+    rounded = {k: min((v // step) * step, caps[k]) for k, v in exact.items()}
+    left = envelope - sum(rounded.values(), Decimal(0))
+    for key in sorted(exact, key=lambda k: exact[k] - rounded[k], reverse=True):
+        if left < step:
+            break
+        if exact[key] > rounded[key] and rounded[key] + step <= caps[key]:
+            rounded[key] += step
+            left -= step
+    return rounded
+
+
+def check_envelope(
+    envelope: Decimal | None, *, awarded_elsewhere: Decimal, amount: Decimal
+) -> str | None:
+    """Why this award would take the call beyond its envelope, or None."""
+    if envelope is None:
+        return None
+    total = awarded_elsewhere + amount
+    if total > envelope:
+        return _(
+            "This award takes the total to %(total)s, above the envelope of %(envelope)s "
+            "(%(left)s left). Lower the amount, or tick the box to exceed the envelope on "
+            "purpose."
+        ) % {
+            "total": format_amount(total),
+            "envelope": format_amount(envelope),
+            "left": format_amount(max(envelope - awarded_elsewhere, Decimal(0))),
+        }
+    return None
+
+
+def reminder_due(call: Any, now: datetime.datetime | None = None) -> bool:
+    """Whether draft holders of this call should get their reminder now."""
+    days = getattr(call, "reminder_days", 0) or 0
+    if not days or not call.closes_at:
+        return False
+    now = now or timezone.now()
+    deadline = submission_deadline(call.closes_at)
+    return deadline - datetime.timedelta(days=days) <= now < deadline

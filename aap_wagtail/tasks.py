@@ -16,6 +16,9 @@ from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 try:  # Django >= 6.0
     from django.tasks import task, task_backends
@@ -112,3 +115,141 @@ def notify_managers_of_submission(application_id: int) -> int:
         to=recipients,
     )
     return message.send()
+
+
+def _reply_to(call) -> list[str] | None:
+    return [call.contact_email] if call.contact_email else None
+
+
+RESULT_TEMPLATES = {
+    "selected": "aap_wagtail/emails/result_selected.txt",
+    "not_selected": "aap_wagtail/emails/result_not_selected.txt",
+    "waitlisted": "aap_wagtail/emails/result_waitlisted.txt",
+    "ineligible": "aap_wagtail/emails/result_ineligible.txt",
+}
+
+
+@task()
+def send_result(application_id: int) -> int:
+    """Tell one applicant the outcome, exactly once.
+
+    The dossier's row is locked and ``results_sent_at`` set in the same transaction as the
+    sending: a retried job, a second click or a second worker finds it set and sends nothing;
+    a failed send rolls back, so the retry sends it.
+    """
+    from .models import Application
+    from .workflow import RESULT_STATES
+
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("call", "decision", "eligibility_check")
+            .get(pk=application_id)
+        )
+        if (
+            application.results_sent_at is not None
+            or application.status not in RESULT_STATES
+            or not application.email
+        ):
+            return 0
+        call = application.call
+        context = {
+            "application": application,
+            "call": call,
+            "decision": getattr(application, "decision", None),
+            "check": getattr(application, "eligibility_check", None),
+        }
+        message = EmailMultiAlternatives(
+            subject=_("Call “%(call)s”: the decision on your dossier %(reference)s")
+            % {"call": call.title, "reference": application.reference},
+            body=render_to_string(RESULT_TEMPLATES[application.status], context),
+            to=[application.email],
+            reply_to=_reply_to(call),
+        )
+        sent = message.send()
+        application.results_sent_at = timezone.now()
+        application.save(update_fields=["results_sent_at"])
+    return sent
+
+
+@task()
+def notify_jury_member_of_assignment(
+    member_id: int, call_id: int, application_ids: list[int] | None = None
+) -> int:
+    """Tell a jury member that dossiers await them (the whole call, or the listed ones)."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Application, CallPage
+
+    member = get_user_model().objects.get(pk=member_id)
+    if not member.email:
+        return 0
+    call = CallPage.objects.get(pk=call_id)
+    dossiers = list(Application.objects.filter(pk__in=application_ids or []).order_by("reference"))
+    message = EmailMultiAlternatives(
+        subject=_("Jury of “%(call)s”: dossiers to review") % {"call": call.title},
+        body=render_to_string(
+            "aap_wagtail/emails/jury_assignment.txt",
+            {"member": member, "call": call, "applications": dossiers},
+        ),
+        to=[member.email],
+        reply_to=_reply_to(call),
+    )
+    return message.send()
+
+
+@task()
+def send_draft_reminder(application_id: int) -> int:
+    """Remind the holder of an unfinished dossier that the call closes soon (once)."""
+    from .dossier import resume_url
+    from .models import Application, ApplicationStatus
+
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("call")
+            .get(pk=application_id)
+        )
+        if (
+            application.reminder_sent_at is not None
+            or application.status != ApplicationStatus.DRAFT
+            or not application.email
+        ):
+            return 0
+        call = application.call
+        message = EmailMultiAlternatives(
+            subject=_("Call “%(call)s”: your dossier is not sent yet") % {"call": call.title},
+            body=render_to_string(
+                "aap_wagtail/emails/draft_reminder.txt",
+                {"application": application, "call": call, "link": resume_url(None, application)},
+            ),
+            to=[application.email],
+            reply_to=_reply_to(call),
+        )
+        sent = message.send()
+        application.reminder_sent_at = timezone.now()
+        application.save(update_fields=["reminder_sent_at"])
+    return sent
+
+
+@task()
+def send_draft_reminders() -> int:
+    """Queue a reminder for each draft of the calls that close within their reminder delay.
+
+    Run it daily (or hourly): ``manage.py aap_send_reminders`` from cron, or a scheduler.
+    """
+    from . import rules
+    from .models import Application, ApplicationStatus, CallPage
+
+    queued = 0
+    now = timezone.now()
+    for call in CallPage.objects.live().filter(reminder_days__gt=0):
+        if not rules.reminder_due(call, now):
+            continue
+        drafts = Application.objects.filter(
+            call=call, status=ApplicationStatus.DRAFT, reminder_sent_at__isnull=True
+        ).exclude(email="")
+        for pk in drafts.values_list("pk", flat=True):
+            enqueue_on_commit(send_draft_reminder, pk)
+            queued += 1
+    return queued

@@ -1,10 +1,31 @@
+"""Wagtail hooks: audit-log actions here; each admin feature registers its own in ``admin/``."""
+
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
 from . import workflow
+from .admin import register_all
+
+register_all()
 
 
 @hooks.register("register_log_actions")
 def register_application_actions(actions):
-    actions.register_action(workflow.SUBMIT_ACTION, _("Submit dossier"), _("Dossier submitted"))
-    actions.register_action(workflow.WITHDRAW_ACTION, _("Withdraw dossier"), _("Dossier withdrawn"))
+    for action, label, message in [
+        (workflow.SUBMIT_ACTION, _("Submit dossier"), _("Dossier submitted")),
+        (workflow.WITHDRAW_ACTION, _("Withdraw dossier"), _("Dossier withdrawn")),
+        (workflow.ELIGIBLE_ACTION, _("Mark eligible"), _("Dossier found eligible")),
+        (workflow.INELIGIBLE_ACTION, _("Mark not eligible"), _("Dossier found not eligible")),
+        (workflow.REVIEW_ACTION, _("Send to the jury"), _("Dossier sent to the jury")),
+        (workflow.DECIDE_ACTION, _("Decide"), _("Decision recorded")),
+        (workflow.ENVELOPE_OVERRIDE_ACTION, _("Exceed the envelope"), _("Envelope exceeded")),
+        (workflow.REPORT_DUE_ACTION, _("Report due"), _("Report requested")),
+        (workflow.REPORT_RECEIVED_ACTION, _("Report received"), _("Report received")),
+        (workflow.ARCHIVE_ACTION, _("Archive"), _("Dossier archived")),
+        (workflow.ASSIGN_ACTION, _("Assign jury member"), _("Jury member assigned")),
+        (workflow.CONFLICT_ACTION, _("Declare a conflict"), _("Conflict of interest declared")),
+        (workflow.SUBMIT_REVIEW_ACTION, _("Submit review"), _("Review submitted")),
+        (workflow.UNLOCK_REVIEW_ACTION, _("Unlock review"), _("Review unlocked")),
+        (workflow.RESULTS_ACTION, _("Send results"), _("Results sent")),
+    ]:
+        actions.register_action(action, label, message)

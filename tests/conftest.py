@@ -119,3 +119,27 @@ def brest_2023(make_call):
         closes_at=datetime.datetime(2023, 9, 15, 23, 59, tzinfo=paris),
         postal_address="Mairie\nBP 00000",
     )
+
+
+@pytest.fixture
+def manager(db):
+    return factories.make_user("manager", "AAP managers", first_name="Maud")
+
+
+@pytest.fixture
+def make_jury_member(db):
+    def _make(username: str = "juror"):
+        return factories.make_user(username, "AAP jury")
+
+    return _make
+
+
+@pytest.fixture
+def juror(make_jury_member):
+    return make_jury_member("juror")
+
+
+@pytest.fixture
+def review_call(make_call):
+    """An open call with two weighted criteria (2 × /5, 1 × /10) and a 9 500 € envelope."""
+    return CallPage.objects.get(pk=make_call(reference_prefix="REV-2027").pk)

@@ -65,3 +65,49 @@ def make_call(index: CallIndexPage, *, publish: bool = True, **fields) -> CallPa
     if publish:
         call.save_revision().publish()
     return call
+
+
+# --- review: people and dossiers past submission --------------------------------------------
+
+_references = count(1)
+
+
+def make_user(username: str, *groups: str, **fields):
+    """A user in the named groups ("AAP managers", "AAP jury", created by a data migration)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(
+        username=username,
+        email=fields.pop("email", f"{username}@example.org"),
+        password="x",
+        **fields,
+    )
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return get_user_model().objects.get(pk=user.pk)  # fresh permission cache
+
+
+def make_submitted(call: CallPage, *, status: str = "submitted", **fields):
+    """Tests only: a dossier put straight into ``status`` (``workflow`` is what is under test).
+
+    Uses a queryset update, so nothing here writes ``status`` the way the product does.
+    """
+    from aap_wagtail.models import Application
+
+    number = next(_references)
+    values = {
+        "email": f"asso{number}@example.org",
+        "organisation_name": f"Association {number}",
+        "project_title": f"Project {number}",
+        "requested_amount": Decimal("2000"),
+        "total_amount": Decimal("4000"),
+        "number": number,
+        "reference": f"TEST-{number:03d}",
+        "submitted_at": timezone.now(),
+    }
+    values.update(fields)
+    application = Application.objects.create(call=call, **values)
+    Application.objects.filter(pk=application.pk).update(status=status)
+    application.refresh_from_db()
+    return application

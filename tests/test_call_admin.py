@@ -33,6 +33,7 @@ def valid_data(**overrides):
         "postal_address": "",
         "publication_consent_text": "",
         "grace_minutes": "0",
+        "reminder_days": "0",
         "reference_prefix": "",
         "notification_emails": "",
         "extra_questions": streamfield([]),

@@ -12,7 +12,7 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core import mail, signing
 from django.core.files.base import File
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -514,6 +514,11 @@ def test_a_private_file_is_hidden_from_staff_without_the_permission(sent_file, d
     editor.user_permissions.add(
         Permission.objects.get(codename="view_application", content_type__app_label="aap_wagtail")
     )
+    assert browser.get(file_url(attachment)).status_code == 404  # viewing is not managing
+
+    editor.groups.add(Group.objects.get(name="AAP managers"))
+    editor = type(editor).objects.get(pk=editor.pk)  # fresh permission cache
+    browser.force_login(editor)
     response = browser.get(file_url(attachment))
     assert response.status_code == 200
     response.close()

@@ -18,8 +18,28 @@ from .call_parts import (
     SupportKind,
 )
 from .pages import CallIndexPage, CallPage, CallPageForm
+from .review import (
+    CallExport,
+    Decision,
+    DecisionOutcome,
+    EligibilityCheck,
+    ExportStatus,
+    JuryAssignment,
+    Review,
+    ReviewScore,
+    ReviewStatus,
+)
 
 __all__ = [
+    "CallExport",
+    "Decision",
+    "DecisionOutcome",
+    "EligibilityCheck",
+    "ExportStatus",
+    "JuryAssignment",
+    "Review",
+    "ReviewScore",
+    "ReviewStatus",
     "Application",
     "ApplicationStatus",
     "Attachment",

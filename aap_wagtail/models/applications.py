@@ -71,7 +71,11 @@ class Application(models.Model):
         related_name="aap_applications",
         verbose_name=_("account"),
     )
-    email = models.EmailField(_("e-mail for the resume link"))
+    email = models.EmailField(
+        _("e-mail for the resume link"),
+        blank=True,
+        help_text=_("May be empty for a paper dossier from an applicant without e-mail."),
+    )
     # A few answers kept as columns for listings, search and matching; the full dossier is in
     # ``answers`` (cleaned values per step) and ``wizard_state`` (what the forms received).
     organisation_name = models.CharField(_("organisation"), max_length=255, blank=True)
@@ -114,6 +118,14 @@ class Application(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    received_by_post_on = models.DateField(
+        _("received by post on"),
+        null=True,
+        blank=True,
+        help_text=_("Set when staff enter a paper dossier: the date it reached the city."),
+    )
+    reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+    results_sent_at = models.DateTimeField(_("results sent"), null=True, blank=True)
 
     objects = ApplicationQuerySet.as_manager()
 
@@ -121,6 +133,10 @@ class Application(models.Model):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         ordering = ["-created_at"]
+        permissions = [
+            ("manage_applications", _("Can check, send to the jury and decide on dossiers")),
+            ("score_application", _("Can score the dossiers assigned to them")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["call", "number"], name="aap_unique_application_number_per_call"

@@ -205,6 +205,15 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
         blank=True,
         help_text=_("One e-mail address per line: the call's managers."),
     )
+    reminder_days = models.PositiveSmallIntegerField(
+        _("remind draft holders (days before closing)"),
+        default=0,
+        validators=[MaxValueValidator(90)],
+        help_text=_(
+            "Applicants with an unfinished dossier get one reminder this many days before the "
+            "call closes. 0: no reminder."
+        ),
+    )
     publication_consent_text = models.TextField(
         _("publication consent text"),
         blank=True,
@@ -260,6 +269,7 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
     calendar_panels = [
         FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
         FieldPanel("grace_minutes"),
+        FieldPanel("reminder_days"),
         InlinePanel("milestones", heading=_("Milestones"), label=_("Milestone")),
     ]
     contact_panels = [

@@ -12,6 +12,15 @@ def aap_amount(value):
 
 
 @register.filter
+def aap_support_kinds(decision):
+    """A decision's kinds of support, in words: "Grant, Coaching"."""
+    from ..models import SupportKind
+
+    labels = dict(SupportKind.choices)
+    return ", ".join(str(labels.get(kind, kind)) for kind in decision.support_kinds or [])
+
+
+@register.filter
 def aap_date(value):
     return formatting.format_date(value)
 
