@@ -1,13 +1,34 @@
 """The staff side in the Wagtail admin, one module per feature.
 
-Each module has a ``register()`` that registers its hooks; ``wagtail_hooks`` calls them all once.
+Each feature module has a ``register()`` that registers its hooks and, when it works on a whole
+call (jury, deliberation, exports…), adds a ``CallAction``: the calls listing shows them as
+buttons. ``wagtail_hooks`` calls ``register_all()`` once.
 """
 
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 
-FEATURES = []
+#: Feature modules of this package, registered in this order.
+FEATURES: list[str] = []
+
+
+@dataclass(frozen=True)
+class CallAction:
+    """A button on a call in the staff listing: a URL name taking the call's pk, a label."""
+
+    url_name: str
+    label: str
+    for_jury: bool = False  # shown to jury members too (managers always see every action)
+
+
+CALL_ACTIONS: list[CallAction] = []
+
+
+def add_call_action(url_name: str, label, *, for_jury: bool = False) -> None:
+    if all(action.url_name != url_name for action in CALL_ACTIONS):
+        CALL_ACTIONS.append(CallAction(url_name, label, for_jury))
 
 
 def register_all() -> None:
