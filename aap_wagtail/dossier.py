@@ -167,6 +167,30 @@ def create_draft(request, call, email: str, wizard_state: dict[str, Any]) -> App
     return application
 
 
+PAPER_ACTION = "aap_wagtail.paper_received"
+
+
+def create_paper_draft(request, call, *, received_on, email: str = "") -> Application:
+    """Staff start a dossier received by post: a draft marked "entered by staff", with its
+    reception date, opened in this browser so that staff fill it through the same wizard."""
+    from wagtail.log_actions import log
+
+    application = Application.objects.create(
+        call=call,
+        email=email,
+        entered_by=EnteredBy.STAFF,
+        received_by_post_on=received_on,
+    )
+    log(
+        instance=application,
+        action=PAPER_ACTION,
+        user=request.user,
+        data={"received_on": received_on.isoformat()},
+    )
+    remember(request, application)
+    return application
+
+
 def save_step(application: Application, form, *, save: bool = True) -> list[str]:
     """Copy a valid step's answers into the application (columns used by listings too).
 
@@ -243,6 +267,18 @@ def prefetch_attachments(application: Application) -> Application:
         Prefetch("attachments", queryset=Attachment.objects.select_related("document")),
     )
     return application
+
+
+def applicable_documents(application: Application) -> list[Any]:
+    """The call's required documents this dossier must include, from its own answers."""
+    from .wizard import steps
+
+    organisation = application.answers.get(steps.ORGANISATION, {})
+    return rules.applicable_documents(
+        application.call,
+        has_partners=bool(organisation.get("partners")),
+        funded_before=bool(application.funded_before),
+    )
 
 
 def check_page_limit(application: Application) -> str | None:

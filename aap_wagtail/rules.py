@@ -351,13 +351,7 @@ def can_submit(
     before the closing day (in the site's time zone), it can be entered after the deadline.
     """
     if received_by_post_on is not None:
-        if received_by_post_on > timezone.localtime(call.closes_at).date():
-            return _("This paper dossier reached the city after the deadline (%(deadline)s).") % {
-                "deadline": format_datetime(call.closes_at)
-            }
-        if received_by_post_on < timezone.localtime(call.opens_at).date():
-            return _("This paper dossier is dated before the call opened.")
-        return None
+        return check_paper_reception(call, received_by_post_on)
     now = (now or timezone.now()).astimezone(datetime.timezone.utc)
     if call.opens_at and now < call.opens_at.astimezone(datetime.timezone.utc):
         return can_start_draft(call, now)
@@ -366,6 +360,24 @@ def can_submit(
             "The deadline was %(deadline)s: this dossier can no longer be submitted. "
             "Contact the call's team if you think this is a mistake."
         ) % {"deadline": format_datetime(call.closes_at)}
+    return None
+
+
+def check_paper_reception(
+    call: Any, received_on: datetime.date, today: datetime.date | None = None
+) -> str | None:
+    """Why a paper dossier received on this day cannot be entered, or None."""
+    today = today or timezone.localdate()
+    if received_on > today:
+        return _("The reception date cannot be in the future.")
+    if received_on < timezone.localtime(call.opens_at).date():
+        return _("This date is before the call opened (%(opens)s).") % {
+            "opens": format_datetime(call.opens_at)
+        }
+    if received_on > timezone.localtime(call.closes_at).date():
+        return _("This dossier reached the city after the deadline (%(deadline)s).") % {
+            "deadline": format_datetime(call.closes_at)
+        }
     return None
 
 

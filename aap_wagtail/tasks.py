@@ -83,6 +83,8 @@ def send_submission_receipt(application_id: int) -> int:
     from .pdf import application_pdf
 
     application = _application(application_id)
+    if not application.email:  # a paper dossier from an applicant without e-mail
+        return 0
     context = {"application": application, "call": application.call}
     message = EmailMultiAlternatives(
         subject=_("Dossier received: %(reference)s") % {"reference": application.reference},

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
-from . import workflow
+from . import dossier, workflow
 from .admin import register_all
 
 register_all()
@@ -27,5 +27,6 @@ def register_application_actions(actions):
         (workflow.SUBMIT_REVIEW_ACTION, _("Submit review"), _("Review submitted")),
         (workflow.UNLOCK_REVIEW_ACTION, _("Unlock review"), _("Review unlocked")),
         (workflow.RESULTS_ACTION, _("Send results"), _("Results sent")),
+        (dossier.PAPER_ACTION, _("Enter a paper dossier"), _("Paper dossier received by post")),
     ]:
         actions.register_action(action, label, message)

@@ -48,6 +48,7 @@ REPORT_DUE_ACTION = "aap_wagtail.report_due"
 REPORT_RECEIVED_ACTION = "aap_wagtail.report_received"
 ARCHIVE_ACTION = "aap_wagtail.archive"
 ASSIGN_ACTION = "aap_wagtail.assign_jury"
+UNASSIGN_ACTION = "aap_wagtail.remove_jury_assignment"
 SUBMIT_REVIEW_ACTION = "aap_wagtail.submit_review"
 UNLOCK_REVIEW_ACTION = "aap_wagtail.unlock_review"
 CONFLICT_ACTION = "aap_wagtail.declare_conflict"
@@ -107,7 +108,13 @@ class TransitionRefused(Exception):
 
 
 def _locked(application: Application) -> Application:
-    return Application.objects.select_for_update().select_related("call").get(pk=application.pk)
+    # of=("self",): lock the dossier's row only, not the call's page rows joined in (decide()
+    # locks the call itself, first, so that lock order stays call → dossier everywhere).
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("call")
+        .get(pk=application.pk)
+    )
 
 
 def _next_number(call) -> int:
@@ -353,6 +360,23 @@ def assign_jury(call: CallPage, members, *, user, applications=None) -> list[Jur
     return created
 
 
+def remove_assignment(assignment: JuryAssignment, *, user) -> None:
+    """A manager takes a jury member off the call or off one dossier (logged).
+
+    Not a status change: the member's reviews stay, but the dossiers leave their list.
+    """
+    if not permissions.can_manage_call(user, assignment.call)[0]:
+        raise TransitionRefused(_("Only the call's managers can do this."))
+    with transaction.atomic():
+        log(
+            instance=assignment.application or assignment.call,
+            action=UNASSIGN_ACTION,
+            user=_actor(user),
+            data={"member": assignment.member.get_username()},
+        )
+        assignment.delete()
+
+
 def _review_for(application: Application, member) -> Review:
     review, _created = Review.objects.select_for_update().get_or_create(
         application=application, member=member
@@ -541,6 +565,10 @@ def decide(
                 "decided_by": _actor(user),
             },
         )
+        if application.results_sent_at is not None:
+            # A waiting-list dossier decided again: its applicant must be told the new outcome.
+            application.results_sent_at = None
+            application.save(update_fields=["results_sent_at"])
         _move(
             application,
             outcome.value,

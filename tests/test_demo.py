@@ -40,3 +40,27 @@ def test_demo_accounts_can_log_into_the_admin(client, db):
     client.logout()
     assert client.login(username="editeur", password="editeur-demo")
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_demo_has_dossiers_at_the_jury_and_review_accounts(client, db):
+    from aap_wagtail import permissions
+    from aap_wagtail.models import Application, Review
+
+    call_command("load_demo")
+    call_command("load_demo")  # once only
+    closed = CallPage.objects.get(slug="usages-du-numerique-2023")
+    dossiers = Application.objects.filter(call=closed)
+    assert dossiers.count() == 7
+    assert set(dossiers.values_list("status", flat=True)) == {"in_review", "ineligible"}
+    assert Review.objects.filter(status="submitted").count() == 12
+    for username, password in [
+        ("gestionnaire", "gestionnaire-demo"),
+        ("jury1", "jury1-demo"),
+        ("jury2", "jury2-demo"),
+    ]:
+        assert client.login(username=username, password=password)
+        assert client.get("/admin/").status_code == 200
+    from django.contrib.auth import get_user_model
+
+    jury1 = get_user_model().objects.get(username="jury1")
+    assert permissions.jury_applications(jury1).count() == 6

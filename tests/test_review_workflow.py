@@ -292,3 +292,18 @@ def test_a_declared_conflict_closes_the_dossier_to_that_member(review_call, juro
     with pytest.raises(workflow.TransitionRefused):
         workflow.declare_conflict(application, user=juror, conflict=False)
     assert Review.objects.get(application=application, member=juror).conflict_of_interest
+
+
+def test_a_waitlisted_dossier_selected_after_the_results_is_told_again(
+    review_call, manager, django_capture_on_commit_callbacks
+):
+    application = make_submitted(review_call, status=S.IN_REVIEW)
+    workflow.decide(application, user=manager, outcome="waitlisted")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.send_results(review_call, user=manager)
+    workflow.decide(application, user=manager, outcome="selected", awarded_amount=Decimal("700"))
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.send_results(review_call, user=manager)
+        workflow.send_results(review_call, user=manager)
+    assert len(mail.outbox) == 2
+    assert format_amount(Decimal("700")) in mail.outbox[1].body

@@ -11,7 +11,7 @@ import importlib
 from dataclasses import dataclass
 
 #: Feature modules of this package, registered in this order.
-FEATURES: list[str] = []
+FEATURES: list[str] = ["paper", "exports", "dashboard", "jury", "deliberation", "listing"]
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,25 @@ class ApplicationQuerySet(models.QuerySet):
     def submitted(self):
         return self.exclude(status__in=[ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN])
 
+    def with_weighted_score(self):
+        """Annotate ``weighted_score``: the mean of the submitted reviews' weighted scores
+        (as ``rules.average_score``), leaving out reviews whose author declared a conflict."""
+        from .review import Review, ReviewStatus
+
+        averages = (
+            Review.objects.filter(application=models.OuterRef("pk"), status=ReviewStatus.SUBMITTED)
+            .exclude(conflict_of_interest=True)
+            .order_by()
+            .values("application")
+            .annotate(average=models.Avg("weighted_score"))
+            .values("average")
+        )
+        return self.annotate(
+            weighted_score=models.Subquery(
+                averages, output_field=models.DecimalField(max_digits=6, decimal_places=2)
+            )
+        )
+
 
 class Application(models.Model):
     """One organisation's dossier for one call."""
@@ -128,6 +147,10 @@ class Application(models.Model):
     results_sent_at = models.DateTimeField(_("results sent"), null=True, blank=True)
 
     objects = ApplicationQuerySet.as_manager()
+
+    # Registering the model in wagtail-modeladmin would add it to Wagtail's reference index: a
+    # task and several queries on every save of every draft, for a "usage" count nobody reads.
+    wagtail_reference_index_ignore = True
 
     class Meta:
         verbose_name = _("application")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import rules
+from ..models import EnteredBy
 from . import steps
 
 YES_NO = [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
@@ -327,6 +328,15 @@ class OrganisationForm(FormsetStepForm):
     mediator_structure = forms.CharField(
         label=gettext_lazy("Mediator's structure"), max_length=255, required=False
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.application is not None and self.application.entered_by == EnteredBy.STAFF:
+            # A paper dossier: the applicant may have no e-mail address.
+            self.fields["email"].required = False
+            self.fields["email"].help_text = _(
+                "Paper dossier: the applicant's e-mail, if any. Without one, no e-mail is sent."
+            )
 
     def clean_identifier(self):
         value = self.cleaned_data.get("identifier", "")

@@ -192,7 +192,9 @@ class ApplicationWizard(NamedUrlWizardView):
                 application, [s for s in form_list if s != steps.REVIEW], self.get_step_url
             ),
             "page_problem": dossier.check_page_limit(application),
-            "deadline_problem": rules.can_submit(self.call),
+            "deadline_problem": rules.can_submit(
+                self.call, received_by_post_on=application.received_by_post_on
+            ),
         }
 
     def done(self, form_list, form_dict=None, **kwargs):

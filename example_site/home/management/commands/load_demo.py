@@ -9,12 +9,16 @@ from wagtail.models import Page, Site
 
 from aap_wagtail import presets
 from aap_wagtail.models import CallIndexPage
+from home import demo_dossiers
 from home.models import HomePage
 
 DEMO_ACCOUNTS = [
     # username, password, superuser, groups
     ("admin", "admin-demo", True, []),
     ("editeur", "editeur-demo", False, ["Editors"]),
+    ("gestionnaire", "gestionnaire-demo", False, ["AAP managers"]),
+    ("jury1", "jury1-demo", False, ["AAP jury"]),
+    ("jury2", "jury2-demo", False, ["AAP jury"]),
 ]
 
 
@@ -39,7 +43,12 @@ class Command(BaseCommand):
         current = presets.load_preset(data, index, days=presets.days_to_open_now(data))
         for result in (closed, current):
             self.stdout.write(f"Call: {result.page.title} ({result.page.get_status().label})")
-        self._accounts()
+        users = self._accounts()
+        made = demo_dossiers.load(
+            closed.page, users["gestionnaire"], [users["jury1"], users["jury2"]]
+        )
+        if made:
+            self.stdout.write(f"{made} sample dossiers in {closed.page.title}.")
 
     def _home(self) -> HomePage:
         home = HomePage.objects.first()
@@ -68,8 +77,9 @@ class Command(BaseCommand):
                 old_root.delete()
         return home
 
-    def _accounts(self) -> None:
+    def _accounts(self) -> dict:
         User = get_user_model()
+        users = {}
         self.stdout.write("\nDemo accounts (admin at http://127.0.0.1:8000/admin/):")
         for username, password, superuser, groups in DEMO_ACCOUNTS:
             user, _ = User.objects.get_or_create(
@@ -84,3 +94,5 @@ class Command(BaseCommand):
                 if group:
                     user.groups.add(group)
             self.stdout.write(f"  {username} / {password}")
+            users[username] = User.objects.get(pk=user.pk)  # fresh permission cache
+        return users

@@ -1,0 +1,75 @@
+"""Sample dossiers for the demo's closed 2023 call, moved through the real workflow.
+
+Everything goes through ``aap_wagtail.workflow`` (submission inside the call's window, the
+eligibility check, the jury's scores), as staff would do it, so that the listing, the jury
+screens and the deliberation have something to show.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.test.utils import override_settings
+
+from aap_wagtail import workflow
+from aap_wagtail.models import Application
+
+ORGANISATIONS = [
+    ("Les Écrans Partagés", "Ateliers numériques au centre social", "2300", 4, 4),
+    ("Radio Quartiers", "Une webradio écrite par les habitants", "1800", 5, 4),
+    ("Clic & Cartable", "Aide aux devoirs et outils en ligne", "1500", 3, 3),
+    ("Fablab du Port", "Réparer plutôt que jeter : café bidouille", "2300", 4, 5),
+    ("Mémoires de Recouvrance", "Archives sonores du quartier en ligne", "2000", 3, 4),
+    ("Senior Connect", "Tablettes et visio pour les résidents", "2100", 5, 5),
+    ("Association Phare", "Site web de l'association", "900", None, None),
+]
+
+
+def load(call, manager, jurors) -> int:
+    """Create the sample dossiers once; returns how many were created."""
+    if Application.objects.filter(call=call).exists():
+        return 0
+    during = call.opens_at + datetime.timedelta(days=20)
+    criteria = list(call.criteria.all())
+    created = 0
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        for i, (name, title, amount, score_a, _score_b) in enumerate(ORGANISATIONS, start=1):
+            application = Application.objects.create(
+                call=call,
+                email=f"contact{i}@example.org",
+                organisation_name=name,
+                project_title=title,
+                requested_amount=Decimal(amount),
+                total_amount=Decimal(amount) * 2,
+                answers={
+                    "projet": {"title": title, "synthesis": f"{title}, pour et avec les habitants."}
+                },
+            )
+            application.axes.set(call.axes.all()[:1])
+            application = workflow.submit_application(
+                application, now=during + datetime.timedelta(days=i)
+            )
+            created += 1
+            if score_a is None:
+                workflow.mark_ineligible(
+                    application,
+                    user=manager,
+                    reason="Le projet se limite à créer un site web, ce que l'appel exclut.",
+                )
+                continue
+            workflow.mark_eligible(application, user=manager)
+            workflow.start_review(application, user=manager)
+        workflow.assign_jury(call, jurors, user=manager)
+        for application in Application.objects.filter(call=call, status="in_review"):
+            row = next(o for o in ORGANISATIONS if o[0] == application.organisation_name)
+            for juror, base in zip(jurors, row[3:5], strict=True):
+                workflow.declare_conflict(application, user=juror, conflict=False)
+                workflow.save_review(
+                    application,
+                    user=juror,
+                    scores={c.pk: (min(base, c.max_score), "") for c in criteria},
+                    overall_comment="Projet solide et bien ancré dans le quartier.",
+                    submit=True,
+                )
+    return created
