@@ -125,9 +125,14 @@ def send_resume_link(request, application: Application) -> None:
 
 def send_links_for_email(request, call, email: str) -> None:
     """Send a fresh link for each draft of ``email`` in ``call`` — and say nothing either way."""
-    drafts = Application.objects.filter(
-        call=call, email__iexact=email.strip(), status=ApplicationStatus.DRAFT
-    ).select_related("call")
+    drafts = (
+        Application.objects.filter(
+            call=call, email__iexact=email.strip(), status=ApplicationStatus.DRAFT
+        )
+        # A paper dossier is the staff's to fill in: no link to it by e-mail.
+        .exclude(entered_by=EnteredBy.STAFF)
+        .select_related("call")
+    )
     for application in drafts:
         send_resume_link(request, application)
 

@@ -133,11 +133,12 @@ RESULT_TEMPLATES = {
 
 @task()
 def send_result(application_id: int) -> int:
-    """Tell one applicant the outcome, exactly once.
+    """Tell one applicant the outcome, once.
 
     The dossier's row is locked and ``results_sent_at`` set in the same transaction as the
     sending: a retried job, a second click or a second worker finds it set and sends nothing;
-    a failed send rolls back, so the retry sends it.
+    a failed send rolls back, so the retry sends it. (Only a database failure between the
+    sending and the commit could make a retry send it again.)
     """
     from .models import Application
     from .workflow import RESULT_STATES
@@ -241,16 +242,20 @@ def send_draft_reminders() -> int:
     Run it daily (or hourly): ``manage.py aap_send_reminders`` from cron, or a scheduler.
     """
     from . import rules
-    from .models import Application, ApplicationStatus, CallPage
+    from .models import Application, ApplicationStatus, CallPage, EnteredBy
 
     queued = 0
     now = timezone.now()
     for call in CallPage.objects.live().filter(reminder_days__gt=0):
         if not rules.reminder_due(call, now):
             continue
-        drafts = Application.objects.filter(
-            call=call, status=ApplicationStatus.DRAFT, reminder_sent_at__isnull=True
-        ).exclude(email="")
+        drafts = (
+            Application.objects.filter(
+                call=call, status=ApplicationStatus.DRAFT, reminder_sent_at__isnull=True
+            )
+            .exclude(email="")
+            .exclude(entered_by=EnteredBy.STAFF)  # paper dossiers: staff finish them
+        )
         for pk in drafts.values_list("pk", flat=True):
             enqueue_on_commit(send_draft_reminder, pk)
             queued += 1

@@ -186,9 +186,11 @@ def submit_application(application: Application, *, user=None, now=None) -> Appl
             if application.status == ApplicationStatus.WITHDRAWN:
                 raise TransitionRefused(_("This dossier was withdrawn: it cannot be submitted."))
             return application
-        refusal = rules.can_submit(
-            application.call, now, received_by_post_on=application.received_by_post_on
-        )
+        # The reception date of a paper dossier replaces the clock, for the call's staff only.
+        paper_date = application.received_by_post_on
+        if paper_date is not None and not permissions.can_manage_application(user, application)[0]:
+            paper_date = None
+        refusal = rules.can_submit(application.call, now, received_by_post_on=paper_date)
         if refusal:
             raise TransitionRefused(refusal)
         old = application.status
@@ -266,6 +268,10 @@ def _check_eligibility(application, user, eligible, documents, conditions, reaso
         application = _locked(application)
         _require_manager(user, application)
         _require_state(application, name)
+        if eligible and application.status == S.INELIGIBLE:
+            # Found eligible after all: the applicant will be told the jury's decision instead.
+            application.results_sent_at = None
+            application.save(update_fields=["results_sent_at"])
         EligibilityCheck.objects.update_or_create(
             application=application,
             defaults={

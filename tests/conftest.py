@@ -143,3 +143,11 @@ def juror(make_jury_member):
 def review_call(make_call):
     """An open call with two weighted criteria (2 × /5, 1 × /10) and a 9 500 € envelope."""
     return CallPage.objects.get(pk=make_call(reference_prefix="REV-2027").pk)
+
+
+@pytest.fixture
+def english_admin(monkeypatch, english):
+    """Admin pages (which follow each user's preferred language, French by default) in English."""
+    from wagtail.users.models import UserProfile
+
+    monkeypatch.setattr(UserProfile, "get_preferred_language", lambda self: "en")

@@ -297,18 +297,54 @@ def test_a_refused_transition_shows_the_workflows_message_and_changes_nothing(
     assert client.get(transition_url(application, "start_review")).status_code == 302
 
 
-def test_a_jury_member_or_another_sites_manager_gets_403(client, review_call, manager, juror):
-    application = make_submitted(review_call, status="eligible")
+def test_a_jury_member_on_a_dossier_they_see_gets_403(client, review_call, manager, juror):
+    application = make_submitted(review_call, status="in_review")
     workflow.assign_jury(review_call, [juror], user=manager)
-    elsewhere, _index = other_site_manager()
+    client.force_login(juror)
 
-    for user in (juror, elsewhere):
-        client.force_login(user)
-        assert client.get(transition_url(application, "start_review")).status_code == 403
-        response = post_transition(client, application, "start_review")
-        assert response.status_code == 403
-        assert application.status == S.ELIGIBLE
+    assert client.get(transition_url(application, "archive")).status_code == 403
+    assert post_transition(client, application, "archive").status_code == 403
+    assert Application.objects.get(pk=application.pk).status == S.IN_REVIEW
     assert log_count(application) == 0
+
+
+def test_a_dossier_outside_the_users_listing_is_a_404_like_a_missing_one(
+    client, review_call, manager, juror, make_jury_member
+):
+    """The same answer as for an id that does not exist: ids cannot be enumerated."""
+    application = make_submitted(review_call, status="eligible")
+    workflow.assign_jury(review_call, [juror], user=manager)  # not in review yet: hidden
+    elsewhere, _index = other_site_manager()
+    missing = Application(pk=application.pk + 1000)
+
+    for user in (juror, elsewhere, make_jury_member("unassigned")):
+        client.force_login(user)
+        for dossier in (application, missing):
+            assert client.get(transition_url(dossier, "start_review")).status_code == 404
+            assert client.post(transition_url(dossier, "start_review")).status_code == 404
+    assert Application.objects.get(pk=application.pk).status == S.ELIGIBLE
+    assert log_count(application) == 0
+
+
+def test_the_modeladmin_history_page_does_not_exist(client, review_call, manager, juror):
+    """It would show the log to anyone with admin access; inspect shows it to managers."""
+    from django.contrib.auth.models import Permission
+
+    from .factories import make_user
+
+    application = make_submitted(review_call, reference="HIST-001")
+    workflow.mark_ineligible(application, user=manager, reason="Secret note")
+    assert log_count(application) == 1
+    history = reverse(INSPECT, args=[application.pk]).replace("/inspect/", "/history/")
+    admin_only = make_user("editor")
+    admin_only.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    admin_only = type(admin_only).objects.get(pk=admin_only.pk)
+
+    for user in (juror, admin_only, manager):  # the juror is not assigned
+        client.force_login(user)
+        response = client.get(history)
+        assert response.status_code in (302, 404), user
+        assert "HIST-001" not in response.content.decode()
 
 
 def test_unknown_transitions_and_decide_have_no_form_here(client, review_call, manager):

@@ -39,10 +39,10 @@ def listed(client, **params) -> list[str]:
     return [application.reference for application in response.context["object_list"]]
 
 
-def other_site_manager():
+def other_site_manager(other_index=None, username: str = "elsewhere"):
     """A manager whose group edits only another part of the page tree (another site)."""
-    other_index = factories.make_index(title="Other site")
-    group = Group.objects.create(name="Managers elsewhere")
+    other_index = other_index or factories.make_index(title="Other site")
+    group = Group.objects.create(name=f"Managers of {other_index.title}")
     group.permissions.add(
         Permission.objects.get(codename="manage_applications"),
         Permission.objects.get(codename="access_admin"),
@@ -51,7 +51,7 @@ def other_site_manager():
         GroupPagePermission.objects.create(
             group=group, page=other_index, permission=Permission.objects.get(codename=codename)
         )
-    user = make_user("elsewhere")
+    user = make_user(username)
     user.groups.add(group)
     return type(user).objects.get(pk=user.pk), other_index
 
@@ -395,3 +395,183 @@ def test_registering_the_listing_keeps_dossiers_out_of_wagtails_reference_index(
     from aap_wagtail.models import Application
 
     assert not ReferenceIndex.is_indexed(Application)
+
+
+# --- the query string: only the listing's own parameters count -------------------------------
+
+
+@pytest.fixture
+def site_manager(call_index):
+    """A manager of this site's calls only (``manager`` edits the whole tree)."""
+    return other_site_manager(call_index, username="site-manager")[0]
+
+
+@pytest.fixture
+def probed(review_call, make_call, manager, juror, make_jury_member):
+    """Three dossiers a juror and this site's manager both list, where each probing lookup
+    below, if applied, would keep fewer rows: only "R-A" has a jury member's review (80/100, a
+    conflict note), a decision with an amount and a previous dossier on another site; only the
+    first call's jury was assigned by someone (the manager)."""
+    from aap_wagtail.models import Decision, Review
+
+    other_call = CallPage.objects.get(pk=make_call(reference_prefix="OTHER").pk)
+    workflow.assign_jury(review_call, [juror], user=manager)
+    JuryAssignment.objects.create(call=other_call, member=juror)  # assigned_by: nobody
+    elsewhere = factories.make_call(other_site_manager()[1])
+    secret = make_submitted(elsewhere, reference="SECRET-1", organisation_name="Secret")
+    probed = make_submitted(
+        review_call, reference="R-A", status="selected", previous_application=secret
+    )
+    make_submitted(review_call, reference="R-B", status="in_review")
+    make_submitted(other_call, reference="R-C", status="in_review")
+    Review.objects.create(
+        application=probed,
+        member=make_jury_member("other-juror"),
+        status="submitted",
+        weighted_score=80,
+        conflict_note="x",
+    )
+    Decision.objects.create(application=probed, outcome="selected", awarded_amount=1500)
+    return ["R-A", "R-B", "R-C"]
+
+
+def probing_lookups(manager, reviewer) -> list[dict]:
+    return [
+        {"reviews__weighted_score__gte": "70"},
+        {"reviews__conflict_note__icontains": "x"},
+        {"reviews__member__password__startswith": reviewer.password[:8]},
+        {"reviews__member__password__startswith": "pbkdf2"},
+        {"call__jury_assignments__assigned_by__password__startswith": manager.password[:8]},
+        {"decision__awarded_amount__gt": "0"},
+        {"weighted_score__gte": "70"},
+        {"previous_application__organisation_name__startswith": "Secret"},
+        {"previous_application__call__title__icontains": "Call"},
+        {"reference__startswith": "R-A"},
+        {"status__in": "selected"},
+    ]
+
+
+def test_unknown_query_string_parameters_are_not_database_filters(
+    client, probed, manager, site_manager, juror
+):
+    from aap_wagtail.models import Application, Review
+
+    reviewer = Review.objects.get().member
+    lookups = probing_lookups(manager, reviewer)
+    rows = Application.objects.with_weighted_score().filter(reference__in=probed)
+    for lookup in lookups:  # each one would narrow the rows if it reached the database
+        assert rows.filter(**lookup).count() < len(probed), lookup
+
+    for user in (juror, site_manager):
+        client.force_login(user)
+        assert listed(client) == probed
+        for lookup in [*lookups, {"weighted_score__gte": ""}, {"e": "1", "ot": "x"}]:
+            assert listed(client, **lookup) == probed, (user, lookup)
+        # The declared filters still work, next to an ignored parameter.
+        assert listed(client, status="in_review", reviews__weighted_score__gte="70") == [
+            "R-B",
+            "R-C",
+        ]
+
+
+def test_the_filter_links_do_not_carry_ignored_parameters(client, probed, manager):
+    client.force_login(manager)
+
+    response = client.get(index_url(reviews__weighted_score__gte="70", status="in_review"))
+
+    view = response.context["view"]
+    assert "reviews__weighted_score__gte" not in view.params
+    links = [choice["query_string"] for spec in view.filter_specs for choice in spec.choices(view)]
+    assert links and not [link for link in links if "reviews__" in link]
+    assert "status=in_review" in view.get_query_string()
+
+
+# --- bad values of the listing's own parameters -----------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["²", "x", "0", "-1", str(2**31), str(2**64), "1e3", ""])
+def test_a_bad_call_or_axis_id_lists_nothing_instead_of_failing(client, manager, varied, value):
+    client.force_login(manager)
+
+    for name in ("call", "axis"):
+        rows = listed(client, **{name: value})
+        assert rows in ([], ["R-1", "R-2", "R-3", "R-4"]), (name, value)
+        if value:
+            assert rows == [], (name, value)
+    assert listed(client, call=value, axis=value) in ([], ["R-1", "R-2", "R-3", "R-4"])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"funded_before__exact": "x"},
+        {"funded_before__exact": "²"},
+        {"funded_before__isnull": "x"},
+        {"status": "nonsense"},
+        {"mediator": "maybe"},
+        {"post": "²"},
+        {"p": "²"},
+        {"p": str(2**64)},
+        {"p": "-3"},
+        {"o": "²"},
+        {"o": str(2**64)},
+        {"o": "-x.9.²"},
+        {"q": "\x00"},
+        {"e": "1"},
+        {"export": "pdf"},
+    ],
+)
+def test_bad_values_of_the_listing_parameters_never_fail(client, manager, varied, params):
+    client.force_login(manager)
+
+    # (A bad sort column sorts by the newest first: the order may change, not the rows.)
+    assert sorted(listed(client, **params)) in ([], ["R-1", "R-2", "R-3", "R-4"]), params
+
+
+def test_a_bad_boolean_filter_value_lists_nothing(client, manager, varied):
+    client.force_login(manager)
+
+    assert listed(client, funded_before__exact="x") == []
+    assert listed(client, funded_before__exact="0") == ["R-1", "R-2", "R-4"]
+    csv_rows = list(
+        csv.reader(io.StringIO(export(client, "csv", funded_before__exact="x").decode()))
+    )
+    assert len(csv_rows) == 1  # the headings only
+
+
+def test_the_id_parser_accepts_only_database_ids():
+    from aap_wagtail.admin.listing import parse_id
+
+    assert parse_id("12") == 12
+    assert parse_id(str(2**31 - 1)) == 2**31 - 1
+    for value in ("²", "x", "", None, "0", "-4", str(2**31), "1.5"):
+        assert parse_id(value) is None, value
+
+
+# --- CSV export: no formulas from what applicants typed ---------------------------------------
+
+
+def test_the_csv_export_neutralises_values_a_spreadsheet_would_run(client, manager, review_call):
+    formulas = [
+        '=HYPERLINK("http://x")',
+        "+33 1 23",
+        "-2+3",
+        "@SUM(A1)",
+        "\tcmd",
+        "\rcmd",
+    ]
+    for n, name in enumerate(formulas):
+        make_submitted(
+            review_call, reference=f"F-{n}", organisation_name=name, project_title=f"=1+{n}"
+        )
+    make_submitted(review_call, reference="F-9", organisation_name="Plain name")
+    client.force_login(manager)
+
+    rows = list(csv.reader(io.StringIO(export(client, "csv").decode(), newline="")))
+    body = {row[0]: row for row in rows[1:]}  # reference, organisation, project, …
+
+    for n, name in enumerate(formulas):
+        assert body[f"F-{n}"][1:3] == ["'" + name, f"'=1+{n}"]
+    assert body["F-9"][1] == "Plain name"
+    assert body["F-9"][6] == "2000.00"  # numbers stay numbers
+    assert body["F-9"][8] == "-"  # the empty score keeps modeladmin's placeholder

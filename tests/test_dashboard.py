@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from wagtail.models import GroupPagePermission
 
 from aap_wagtail.formatting import format_amount
-from aap_wagtail.models import CallPage, Decision, Review
+from aap_wagtail.models import Application, CallPage, Decision, EligibilityCheck, Review
 
 from . import factories
 from .factories import make_submitted, make_user
@@ -116,6 +116,12 @@ def busy_call(make_call, make_jury_member):
         application=selected, member=juror, status="submitted", conflict_of_interest=None
     )
     Decision.objects.create(application=selected, outcome="selected", awarded_amount=Decimal(1500))
+    # What staff found at the eligibility check (workflow.mark_eligible / mark_ineligible).
+    for application in Application.objects.filter(call=call):
+        if application.status not in ("draft", "submitted", "withdrawn"):
+            EligibilityCheck.objects.create(
+                application=application, eligible=application.status != "ineligible"
+            )
     return call
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,8 @@ from .wizard_helpers import (
     post_step,
     step_url,
 )
+
+pytestmark = pytest.mark.usefixtures("english_admin")
 
 
 def paper_url(call) -> str:
@@ -129,3 +132,28 @@ def test_a_paper_dossier_with_an_email_gets_the_receipt(
     assert application.status == ApplicationStatus.SUBMITTED
     assert application.entered_by == EnteredBy.STAFF  # the wizard keeps the mark
     assert ["asso@example.org"] in [m.to for m in mail.outbox]
+
+
+def test_a_paper_dossier_stays_with_the_staff(
+    client, dossier_call, manager, django_capture_on_commit_callbacks
+):
+    """No resume link or reminder goes to the applicant's address, and only staff may use
+    the reception date to submit after the deadline."""
+    from aap_wagtail import tasks, workflow
+
+    call = closed_yesterday(dossier_call)
+    received = timezone.localtime(call.closes_at).date()
+    client.force_login(manager)
+    client.post(paper_url(call), {"received_on": received.isoformat(), "email": "p@example.org"})
+    application = Application.objects.get()
+
+    applicant = type(client)()
+    with django_capture_on_commit_callbacks(execute=True):
+        applicant.post(call.url + "nouveau-lien/", {"email": "p@example.org"})
+        tasks.send_draft_reminders.call()
+    assert mail.outbox == []
+
+    with pytest.raises(workflow.TransitionRefused):
+        workflow.submit_application(application, user=None)
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.DRAFT

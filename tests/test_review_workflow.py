@@ -23,6 +23,8 @@ from .factories import make_submitted, make_user
 
 S = ApplicationStatus
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def log_actions(application: Application) -> list[tuple[str, dict]]:
     entries = ModelLogEntry.objects.for_instance(application).order_by("timestamp", "pk")
@@ -307,3 +309,36 @@ def test_a_waitlisted_dossier_selected_after_the_results_is_told_again(
         workflow.send_results(review_call, user=manager)
     assert len(mail.outbox) == 2
     assert format_amount(Decimal("700")) in mail.outbox[1].body
+
+
+def test_a_dossier_found_eligible_after_being_told_otherwise_can_be_decided_and_told(
+    review_call, manager, django_capture_on_commit_callbacks
+):
+    application = make_submitted(review_call)
+    workflow.mark_ineligible(application, user=manager, reason="Pièce manquante.")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.send_results(review_call, user=manager)
+    workflow.mark_eligible(application, user=manager, note="Pièce reçue.")
+    workflow.start_review(application, user=manager)
+    workflow.decide(application, user=manager, outcome="selected", awarded_amount=Decimal("800"))
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.send_results(review_call, user=manager)
+    assert len(mail.outbox) == 2
+    assert format_amount(Decimal("800")) in mail.outbox[1].body
+
+
+def test_the_dossiers_history_stays_out_of_wagtails_site_history_report(
+    client, review_call, manager, juror
+):
+    """Wagtail shows a model's audit log to anyone with a permission on that model: jury
+    members and managers hold none on Application, so no dossier's history leaks there."""
+    application = make_submitted(review_call, reference="SECRET-42")
+    workflow.mark_ineligible(application, user=manager, reason="Hors sujet.")
+    for user in (juror, manager):
+        client.force_login(user)
+        response = client.get("/admin/reports/site-history/")
+        assert response.status_code in (200, 302)
+        assert "SECRET-42" not in response.content.decode()
+    admin = make_user("root", is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    assert "SECRET-42" in client.get("/admin/reports/site-history/").content.decode()

@@ -21,24 +21,13 @@ from wagtail.admin.ui.components import Component
 
 from .. import permissions, rules, workflow
 from ..formatting import format_amount, format_date
-from ..models import Application, ApplicationStatus, CallPage, Review, ReviewStatus
+from ..models import Application, ApplicationStatus, CallPage, Review
+from ..models.applications import FOUND_ELIGIBLE, SUBMITTED
 
 S = ApplicationStatus
 
 #: How long after closing a call stays on the dashboard, in days.
 RECENT_DAYS = 120
-
-#: "Eligible": found eligible, whatever happened since (not refused, not withdrawn).
-ELIGIBLE_STATES = (
-    S.ELIGIBLE,
-    S.IN_REVIEW,
-    S.SELECTED,
-    S.NOT_SELECTED,
-    S.WAITLISTED,
-    S.REPORT_DUE,
-    S.REPORT_RECEIVED,
-    S.ARCHIVED,
-)
 
 # Chart geometry, in SVG user units.
 BAR_WIDTH = 8
@@ -108,17 +97,15 @@ def dashboard_calls(user, now: datetime.datetime | None = None) -> list[CallPage
 
 
 def _state_counts(call_pks: list[int]) -> dict[int, dict[str, int]]:
-    scored_review = Review.objects.filter(
-        application=OuterRef("pk"), status=ReviewStatus.SUBMITTED
-    ).exclude(conflict_of_interest=True)
+    scored_review = Review.objects.counted().filter(application=OuterRef("pk"))
     rows = (
         Application.objects.filter(call__in=call_pks)
         .order_by()
         .values("call")
         .annotate(
             drafts=Count("pk", filter=Q(status=S.DRAFT)),
-            submitted=Count("pk", filter=~Q(status__in=[S.DRAFT, S.WITHDRAWN])),
-            eligible=Count("pk", filter=Q(status__in=ELIGIBLE_STATES)),
+            submitted=Count("pk", filter=SUBMITTED),
+            eligible=Count("pk", filter=FOUND_ELIGIBLE),
             scored=Count("pk", filter=Q(Exists(scored_review))),
         )
     )

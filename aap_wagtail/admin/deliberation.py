@@ -30,7 +30,6 @@ from ..models import (
     CallPage,
     DecisionOutcome,
     Review,
-    ReviewStatus,
 )
 from . import add_call_action
 
@@ -242,9 +241,7 @@ def _support_choices(call: CallPage) -> list[tuple[str, str]]:
 
 
 def _applications(call: CallPage):
-    counted = Review.objects.filter(status=ReviewStatus.SUBMITTED).exclude(
-        conflict_of_interest=True
-    )
+    counted = Review.objects.counted()
     return (
         Application.objects.filter(call=call, status__in=LISTED_STATES)
         .select_related("decision")

@@ -26,7 +26,7 @@ from wagtail_modeladmin.views import InspectView
 
 from .. import dossier, permissions, rules, workflow
 from ..formatting import format_amount, format_date, format_datetime
-from ..models import Application, ApplicationStatus, JuryAssignment, ReviewStatus
+from ..models import Application, ApplicationStatus, JuryAssignment
 from ..wizard import steps
 from ..wizard.forms import YES_NO
 from ..wizard.review import review_sections
@@ -100,11 +100,7 @@ def _reviews(application) -> dict:
     ).select_related("member")
     for assignment in assignments:
         members.setdefault(assignment.member_id, assignment.member)
-    counted = [
-        review.weighted_score
-        for review in reviews.values()
-        if review.status == ReviewStatus.SUBMITTED and review.conflict_of_interest is not True
-    ]
+    counted = [review.weighted_score for review in reviews.values() if review.counts]
     return {
         "rows": [
             {
@@ -350,11 +346,16 @@ TRANSITION_FORMS = {
 
 
 def transition_view(request, pk: int, name: str):
-    """GET: the transition's form; POST: apply it through ``workflow`` (managers only)."""
+    """GET: the transition's form; POST: apply it through ``workflow`` (managers only).
+
+    404 for a dossier the user does not list (as for a missing id), 403 for one they list but
+    may not change (a jury member's dossier)."""
     form_class = TRANSITION_FORMS.get(name)
     if form_class is None:
         raise Http404
-    application = get_object_or_404(Application.objects.select_related("call"), pk=pk)
+    # A dossier outside the user's listing answers as a missing one: ids cannot be probed.
+    visible = permissions.staff_applications(request.user, Application.objects.all())
+    application = get_object_or_404(visible.select_related("call"), pk=pk)
     if not permissions.can_manage_application(request.user, application)[0]:
         # A plain 403: Wagtail's admin would turn PermissionDenied into a redirect home.
         return TemplateResponse(

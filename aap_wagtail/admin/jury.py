@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from wagtail import hooks
 
@@ -58,11 +58,7 @@ def review_state(review: Review | None, *, assigned: bool = True) -> str:
 
 def counted_scores(reviews) -> Decimal | None:
     """The dossier's average over submitted reviews without a conflict of interest."""
-    return rules.average_score(
-        review.weighted_score
-        for review in reviews
-        if review.is_locked and not review.conflict_of_interest
-    )
+    return rules.average_score(review.weighted_score for review in reviews if review.counts)
 
 
 def _member_name(user) -> str:
@@ -163,6 +159,7 @@ def progress(request, call_pk: int):
     context = {"call": call}
     if permissions.can_manage_call(user, call)[0]:
         columns, rows = progress_table(call)
+        context["eligible_count"] = call.applications.filter(status=workflow.S.ELIGIBLE).count()
         context.update(
             columns=columns,
             rows=rows,
@@ -202,6 +199,21 @@ def unlock(request, review_pk: int):
             % {"member": _member_name(review.member), "reference": review.application.reference},
         )
     return redirect("aap_jury_progress", review.application.call_id)
+
+
+@require_POST
+def send_eligible(request, call_pk: int):
+    """Send every eligible dossier of the call to the jury at once."""
+    call = _managed_call(request, call_pk)
+    moved = workflow.start_review_for_call(call, user=request.user)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d dossier sent to the jury.", "%(count)d dossiers sent to the jury.", moved
+        )
+        % {"count": moved},
+    )
+    return redirect("aap_jury_progress", call.pk)
 
 
 # --- assignment ---------------------------------------------------------------------------
@@ -258,9 +270,8 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         members = self.fields["members"]
         members.queryset = jury_candidates()
-        members.label_from_instance = lambda user: (
-            f"{_member_name(user)} ({user.email})" if user.email else _member_name(user)
-        )
+        # Names only: the jury group may hold members of other sites' juries.
+        members.label_from_instance = _member_name
         dossiers = self.fields["applications"]
         dossiers.queryset = Application.objects.filter(
             call=call, status__in=ASSIGNABLE_STATES
@@ -557,6 +568,11 @@ def admin_urls():
     return [
         path("aap/jury/<int:call_pk>/", forbidden_as_403(progress), name="aap_jury_progress"),
         path("aap/jury/<int:call_pk>/assign/", forbidden_as_403(assign), name="aap_jury_assign"),
+        path(
+            "aap/jury/<int:call_pk>/send-eligible/",
+            forbidden_as_403(send_eligible),
+            name="aap_jury_send_eligible",
+        ),
         path(
             "aap/jury/assignment/<int:assignment_pk>/remove/",
             forbidden_as_403(unassign),

@@ -9,6 +9,9 @@ creates, edits or deletes a dossier here: changes go through ``workflow`` (see `
 from __future__ import annotations
 
 from django.contrib.admin import SimpleListFilter, display
+from django.contrib.admin.filters import FieldListFilter
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
@@ -25,11 +28,30 @@ from wagtail_modeladmin.views import IndexView
 from .. import permissions
 from ..formatting import format_amount
 from ..models import Application, ApplicationStatus, CallAxis, CallPage, EnteredBy
+from ..models.applications import FOUND_ELIGIBLE, SUBMITTED
 from . import inspect
 from .inspect import ApplicationInspectView, format_score
 
 S = ApplicationStatus
 MENU_ICON = "folder-open-inverse"
+MAX_ID = 2**31 - 1
+#: What a spreadsheet would read as a formula at the start of a cell (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def parse_id(value) -> int | None:
+    """A database id from the query string, or None (``"²".isdigit()`` is true, ``int`` fails;
+    a huge number overflows the database's integers)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= MAX_ID else None
+
+
+def neutralise_formula(value: str) -> str:
+    """The text with a leading quote when a spreadsheet would run it as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def visible_calls(user):
@@ -53,10 +75,10 @@ class CallFilter(SimpleListFilter):
         return [(call.pk, call.title) for call in calls.only("pk", "title")]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value is None:
+        if self.value() is None:
             return queryset
-        return queryset.filter(call_id=value) if value.isdigit() else queryset.none()
+        pk = parse_id(self.value())
+        return queryset.filter(call_id=pk) if pk else queryset.none()
 
 
 class StatusFilter(SimpleListFilter):
@@ -86,8 +108,8 @@ class AxisFilter(SimpleListFilter):
 
     def lookups(self, request, model_admin):
         calls = visible_calls(request.user)
-        call = request.GET.get(CallFilter.parameter_name, "")
-        if call.isdigit():
+        call = parse_id(request.GET.get(CallFilter.parameter_name))
+        if call:
             calls = calls.filter(pk=call)
         axes = (
             CallAxis.objects.filter(page__in=calls.values("pk"))
@@ -102,10 +124,10 @@ class AxisFilter(SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value is None:
+        if self.value() is None:
             return queryset
-        return queryset.filter(axes=value) if value.isdigit() else queryset.none()
+        pk = parse_id(self.value())
+        return queryset.filter(axes=pk) if pk else queryset.none()
 
 
 class YesNoFilter(SimpleListFilter):
@@ -170,7 +192,18 @@ class ApplicationButtonHelper(ButtonHelper):
 
 
 class ApplicationIndexView(IndexView):
+    """modeladmin's listing, minus its habit of turning any query-string parameter into a
+    database lookup (``?reviews__member__password__startswith=`` would let a jury member count
+    rows to read what they may not see): only the declared filters' parameters and modeladmin's
+    own (search, sort, page, export) are read; any other one is ignored."""
+
     page_title = gettext_lazy("Dossiers")
+    RESERVED_PARAMS = (
+        *IndexView.IGNORED_PARAMS,
+        IndexView.PAGE_VAR,
+        IndexView.ERROR_FLAG,
+        IndexView.EXPORT_VAR,
+    )
 
     @property
     def export_headings(self):
@@ -182,11 +215,55 @@ class ApplicationIndexView(IndexView):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    def filter_parameter_names(self) -> set[str]:
+        """The query-string parameters the declared list filters read."""
+        names = set()
+        for list_filter in self.list_filter:
+            if isinstance(list_filter, type) and issubclass(list_filter, SimpleListFilter):
+                names.add(list_filter.parameter_name)
+                continue
+            if isinstance(list_filter, (tuple, list)):
+                path, filter_class = list_filter
+            else:
+                path, filter_class = list_filter, FieldListFilter.create
+            field = get_fields_from_path(self.model, path)[-1]
+            spec = filter_class(field, self.request, {}, self.model, self.model_admin, path)
+            names.update(spec.expected_parameters())
+        return names
+
+    def allowed_params(self, params):
+        """``params`` (a QueryDict) without the parameters this listing does not declare."""
+        allowed = self.filter_parameter_names().union(self.RESERVED_PARAMS)
+        kept = params.copy()
+        for name in list(kept):
+            if name not in allowed:
+                del kept[name]
+        return kept
+
+    def get_filters_params(self, params=None):
+        return super().get_filters_params(self.allowed_params(params or self.params))
+
     def get_queryset(self, request=None):
         # modeladmin builds it (and the filters' choices) twice per page otherwise.
         if getattr(self, "_filtered", None) is None:
-            self._filtered = super().get_queryset(request)
+            # Also out of the filters' links, which copy ``params``.
+            self.params = self.allowed_params(self.params)
+            try:
+                self._filtered = super().get_queryset(request)
+            except IncorrectLookupParameters:
+                # A known filter with a value its field refuses (``?funded_before__exact=x``).
+                self._filtered = self.get_base_queryset(request).none()
         return self._filtered
+
+    def preprocess_field_value(self, field, value, export_format):
+        value = super().preprocess_field_value(field, value, export_format)
+        if (
+            export_format == self.FORMAT_CSV
+            and isinstance(value, str)
+            and value != self.model_admin.get_empty_value_display(field)
+        ):
+            return neutralise_formula(value)
+        return value
 
 
 EXPORT_HEADINGS = {
@@ -212,6 +289,9 @@ class ApplicationAdmin(ModelAdmin):
     menu_label = gettext_lazy("Dossiers")
     menu_icon = "doc-full"
     inspect_view_enabled = True
+    # Its history page would show the log to anyone with admin access; inspect shows it to
+    # the call's managers.
+    history_view_enabled = False
     index_view_class = ApplicationIndexView
     inspect_view_class = ApplicationInspectView
     permission_helper_class = ApplicationPermissionHelper
@@ -317,8 +397,8 @@ def calls_view(request):
         .order_by()
         .values("call")
         .annotate(
-            submitted=Count("pk", filter=~Q(status__in=[S.DRAFT, S.WITHDRAWN])),
-            eligible=Count("pk", filter=Q(eligibility_check__eligible=True)),
+            submitted=Count("pk", filter=SUBMITTED),
+            eligible=Count("pk", filter=FOUND_ELIGIBLE),
             in_review=Count("pk", filter=Q(status=S.IN_REVIEW)),
             decided=Count("pk", filter=Q(decision__isnull=False)),
         )

@@ -11,16 +11,15 @@ from django.db import migrations
 MANAGERS = "AAP managers"
 JURY = "AAP jury"
 
+# No model permission on Application itself: Wagtail would then show every dossier's history
+# in Reports → Site history. Access to dossiers is decided by aap_wagtail.permissions.
 MANAGER_PERMISSIONS = [
     ("wagtailadmin", "admin", "access_admin"),
-    ("aap_wagtail", "application", "view_application"),
-    ("aap_wagtail", "application", "add_application"),
-    ("aap_wagtail", "application", "change_application"),
-    ("aap_wagtail", "application", "manage_applications"),
+    ("aap_wagtail", "callpage", "manage_applications"),
 ]
 JURY_PERMISSIONS = [
     ("wagtailadmin", "admin", "access_admin"),
-    ("aap_wagtail", "application", "score_application"),
+    ("aap_wagtail", "callpage", "score_application"),
 ]
 
 

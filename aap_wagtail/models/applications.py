@@ -10,6 +10,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ..storage import get_private_storage
@@ -36,21 +37,27 @@ class EnteredBy(models.TextChoices):
     STAFF = "staff", _("Staff, from a paper dossier")
 
 
+#: Dossiers past the draft, not withdrawn: what "submitted" counts mean everywhere.
+SUBMITTED = ~Q(status__in=[ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN])
+#: Dossiers that staff found eligible (whatever happened to them since).
+FOUND_ELIGIBLE = Q(eligibility_check__eligible=True)
+
+
 class ApplicationQuerySet(models.QuerySet):
     def for_listing(self):
         return self.select_related("call").prefetch_related("axes")
 
     def submitted(self):
-        return self.exclude(status__in=[ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN])
+        return self.filter(SUBMITTED)
 
     def with_weighted_score(self):
         """Annotate ``weighted_score``: the mean of the submitted reviews' weighted scores
         (as ``rules.average_score``), leaving out reviews whose author declared a conflict."""
-        from .review import Review, ReviewStatus
+        from .review import Review
 
         averages = (
-            Review.objects.filter(application=models.OuterRef("pk"), status=ReviewStatus.SUBMITTED)
-            .exclude(conflict_of_interest=True)
+            Review.objects.counted()
+            .filter(application=models.OuterRef("pk"))
             .order_by()
             .values("application")
             .annotate(average=models.Avg("weighted_score"))
@@ -156,10 +163,6 @@ class Application(models.Model):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         ordering = ["-created_at"]
-        permissions = [
-            ("manage_applications", _("Can check, send to the jury and decide on dossiers")),
-            ("score_application", _("Can score the dossiers assigned to them")),
-        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["call", "number"], name="aap_unique_application_number_per_call"

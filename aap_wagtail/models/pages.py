@@ -336,6 +336,13 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
     class Meta:
         verbose_name = _("call for projects")
         verbose_name_plural = _("calls for projects")
+        # On the call, not on Application: Wagtail shows a model's audit log (Reports → Site
+        # history) to anyone holding any permission on that model, and the dossiers' history
+        # must stay with the people entitled to each dossier (see permissions.py).
+        permissions = [
+            ("manage_applications", _("Can check, send to the jury and decide on dossiers")),
+            ("score_application", _("Can score the dossiers assigned to them")),
+        ]
 
     currency = "EUR"
 

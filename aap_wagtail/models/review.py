@@ -99,6 +99,12 @@ class ReviewStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
 
 
+class ReviewQuerySet(models.QuerySet):
+    def counted(self):
+        """The reviews that count in a dossier's average: submitted, no declared conflict."""
+        return self.filter(status=ReviewStatus.SUBMITTED).exclude(conflict_of_interest=True)
+
+
 class Review(models.Model):
     """One jury member's review of one dossier: conflict declaration, scores, comments."""
 
@@ -127,6 +133,8 @@ class Review(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = ReviewQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
@@ -143,6 +151,11 @@ class Review(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.status == ReviewStatus.SUBMITTED
+
+    @property
+    def counts(self) -> bool:
+        """Same rule as ``Review.objects.counted()``, for reviews already in memory."""
+        return self.status == ReviewStatus.SUBMITTED and not self.conflict_of_interest
 
 
 class ReviewScore(models.Model):
