@@ -99,6 +99,34 @@ def read_resume_token(token: str) -> Application | None:
     return Application.objects.select_related("call").filter(uuid=payload.get("a")).first()
 
 
+REPORT_SALT = "aap_wagtail.report"
+#: A report link is valid for a year: projects last months, and the link may be asked again.
+REPORT_LINK_MAX_AGE = 366 * 24 * 3600
+
+
+def make_report_token(application: Application) -> str:
+    return signing.dumps({"r": application.uuid.hex}, salt=REPORT_SALT, compress=True)
+
+
+def read_report_token(token: str) -> Application | None:
+    """The dossier a report link opens, or None if the link is forged or expired."""
+    try:
+        payload = signing.loads(token, salt=REPORT_SALT, max_age=REPORT_LINK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    return Application.objects.select_related("call").filter(uuid=payload.get("r")).first()
+
+
+def report_url(request, application: Application) -> str:
+    path = reverse("aap_wagtail:report", kwargs={"token": make_report_token(application)})
+    if request is not None:
+        return request.build_absolute_uri(path)
+    site = application.call.get_site()
+    return f"{site.root_url}{path}" if site else path
+
+
 def resume_url(request, application: Application) -> str:
     path = reverse("aap_wagtail:resume", kwargs={"token": make_resume_token(application)})
     if request is not None:

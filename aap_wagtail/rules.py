@@ -545,3 +545,14 @@ def reminder_due(call: Any, now: datetime.datetime | None = None) -> bool:
     now = now or timezone.now()
     deadline = submission_deadline(call.closes_at)
     return deadline - datetime.timedelta(days=days) <= now < deadline
+
+
+REPORT_PENDING_STATES = ("selected", "report_due")
+
+
+def report_missing(previous: Any) -> bool:
+    """Whether an earlier funded dossier still owes its end-of-project report.
+
+    The Brest rule: without that report, no new project of the organisation can be examined.
+    """
+    return previous is not None and previous.status in REPORT_PENDING_STATES

@@ -260,3 +260,46 @@ def send_draft_reminders() -> int:
             enqueue_on_commit(send_draft_reminder, pk)
             queued += 1
     return queued
+
+
+@task()
+def send_report_link(application_id: int, message: str = "") -> int:
+    """Ask the applicant for the end-of-project report, with the link to the report form."""
+    from .dossier import report_url
+
+    application = _application(application_id)
+    if not application.email:
+        return 0
+    call = application.call
+    body = render_to_string(
+        "aap_wagtail/emails/report_request.txt",
+        {
+            "application": application,
+            "call": call,
+            "link": report_url(None, application),
+            "message": message,
+        },
+    )
+    return EmailMultiAlternatives(
+        subject=_("Call “%(call)s”: your end-of-project report") % {"call": call.title},
+        body=body,
+        to=[application.email],
+        reply_to=_reply_to(call),
+    ).send()
+
+
+@task()
+def notify_managers_of_report(application_id: int) -> int:
+    application = _application(application_id)
+    recipients = [
+        line.strip() for line in application.call.notification_emails.splitlines() if line.strip()
+    ]
+    if not recipients:
+        return 0
+    return EmailMultiAlternatives(
+        subject=_("Report received for %(reference)s: %(organisation)s")
+        % {"reference": application.reference, "organisation": application.organisation_name},
+        body=_("The end-of-project report of %(reference)s is waiting for moderation.")
+        % {"reference": application.reference},
+        to=recipients,
+    ).send()

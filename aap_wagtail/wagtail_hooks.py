@@ -27,6 +27,9 @@ def register_application_actions(actions):
         (workflow.SUBMIT_REVIEW_ACTION, _("Submit review"), _("Review submitted")),
         (workflow.UNLOCK_REVIEW_ACTION, _("Unlock review"), _("Review unlocked")),
         (workflow.RESULTS_ACTION, _("Send results"), _("Results sent")),
+        (workflow.REPORT_SUBMIT_ACTION, _("Send the report"), _("Report received")),
+        (workflow.REPORT_CHANGES_ACTION, _("Ask for changes"), _("Changes asked on the report")),
+        (workflow.REPORT_PUBLISH_ACTION, _("Publish the report"), _("Report published")),
         (dossier.PAPER_ACTION, _("Enter a paper dossier"), _("Paper dossier received by post")),
     ]:
         actions.register_action(action, label, message)

@@ -575,6 +575,11 @@ def decide(
             # A waiting-list dossier decided again: its applicant must be told the new outcome.
             application.results_sent_at = None
             application.save(update_fields=["results_sent_at"])
+        if outcome == DecisionOutcome.SELECTED and not application.public_slug:
+            from .winners import make_public_slug
+
+            application.public_slug = make_public_slug(application)
+            application.save(update_fields=["public_slug"])
         _move(
             application,
             outcome.value,
@@ -603,7 +608,79 @@ def _simple(application: Application, user, name: str, action: str, reason: str 
 
 
 def mark_report_due(application: Application, *, user) -> Application:
-    return _simple(application, user, "report_due", REPORT_DUE_ACTION)
+    """Ask the applicant for the end-of-project report: they get a link to the report form."""
+    application = _simple(application, user, "report_due", REPORT_DUE_ACTION)
+    tasks.enqueue_on_commit(tasks.send_report_link, application.pk)
+    return application
+
+
+# --- end-of-project report ----------------------------------------------------------------
+
+REPORT_SUBMIT_ACTION = "aap_wagtail.report_submitted"
+REPORT_CHANGES_ACTION = "aap_wagtail.report_changes_requested"
+REPORT_PUBLISH_ACTION = "aap_wagtail.report_published"
+
+
+def save_report(application: Application, fields: dict, *, submit: bool = False, user=None):
+    """The applicant saves their report (reached through their report link); ``submit`` sends
+    it to the staff: the dossier becomes "report received". Returns the report."""
+    from .models import ProjectReport, ReportStatus
+
+    with transaction.atomic():
+        application = _locked(application)
+        if application.status != S.REPORT_DUE:
+            raise TransitionRefused(_("This report is not expected any more: it was received."))
+        report, _created = ProjectReport.objects.get_or_create(
+            application=application,
+            defaults={"title": application.project_title, "actions": "", "results": ""},
+        )
+        for name, value in fields.items():
+            setattr(report, name, value)
+        if submit:
+            report.status = ReportStatus.SUBMITTED
+            report.submitted_at = timezone.now()
+        report.save()
+        if submit:
+            _move(application, S.REPORT_RECEIVED, REPORT_SUBMIT_ACTION, user)
+            tasks.enqueue_on_commit(tasks.notify_managers_of_report, application.pk)
+    return report
+
+
+def request_report_changes(application: Application, *, user, message: str):
+    """Staff send the report back with a message; the dossier is "report due" again."""
+    from .models import ReportStatus
+
+    if not (message or "").strip():
+        raise TransitionRefused(_("Say what to change: the applicant will read it."))
+    with transaction.atomic():
+        application = _locked(application)
+        _require_manager(user, application)
+        report = getattr(application, "report", None)
+        if application.status != S.REPORT_RECEIVED or report is None:
+            raise TransitionRefused(_("There is no report waiting for moderation."))
+        report.status = ReportStatus.CHANGES_REQUESTED
+        report.moderation_message = message.strip()
+        report.save(update_fields=["status", "moderation_message", "updated_at"])
+        _move(application, S.REPORT_DUE, REPORT_CHANGES_ACTION, user, message.strip())
+        tasks.enqueue_on_commit(tasks.send_report_link, application.pk, message.strip())
+    return report
+
+
+def publish_report(application: Application, *, user):
+    """Staff publish a received report on the winner's public page."""
+    from .models import ReportStatus
+
+    with transaction.atomic():
+        application = _locked(application)
+        _require_manager(user, application)
+        report = getattr(application, "report", None)
+        if report is None or application.status not in (S.REPORT_RECEIVED, S.ARCHIVED):
+            raise TransitionRefused(_("There is no received report to publish."))
+        report.status = ReportStatus.PUBLISHED
+        report.published_at = timezone.now()
+        report.save(update_fields=["status", "published_at", "updated_at"])
+        log(instance=application, action=REPORT_PUBLISH_ACTION, user=_actor(user), data={})
+    return report
 
 
 def mark_report_received(application: Application, *, user) -> Application:

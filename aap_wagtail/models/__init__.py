@@ -29,8 +29,20 @@ from .review import (
     ReviewScore,
     ReviewStatus,
 )
+from .winners import (
+    AapSiteSettings,
+    ProjectReport,
+    ReportImage,
+    ReportStatus,
+    WinnersIndexPage,
+)
 
 __all__ = [
+    "AapSiteSettings",
+    "ProjectReport",
+    "ReportImage",
+    "ReportStatus",
+    "WinnersIndexPage",
     "CallExport",
     "Decision",
     "DecisionOutcome",

@@ -151,6 +151,13 @@ class Application(models.Model):
         help_text=_("Set when staff enter a paper dossier: the date it reached the city."),
     )
     reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+    public_slug = models.SlugField(
+        _("address on the winners' pages"),
+        max_length=120,
+        blank=True,
+        db_index=True,
+        help_text=_("Year and title, set once when the dossier is selected; never changes."),
+    )
     results_sent_at = models.DateTimeField(_("results sent"), null=True, blank=True)
 
     objects = ApplicationQuerySet.as_manager()

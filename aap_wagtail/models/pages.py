@@ -40,8 +40,11 @@ class AapPageMixin:
         return context
 
 
-class CallIndexPage(AapPageMixin, Page):
-    """Lists its calls for projects: open first, then upcoming, then closed (newest first)."""
+class CallIndexPage(RoutablePageMixin, AapPageMixin, Page):
+    """Lists its calls for projects: open first, then upcoming, then closed (newest first).
+
+    Also serves the feeds of its calls (``flux/rss/``, ``flux/atom/``).
+    """
 
     intro = RichTextField(_("introduction"), blank=True)
 
@@ -56,6 +59,22 @@ class CallIndexPage(AapPageMixin, Page):
 
     def get_calls(self):
         return CallPage.objects.live().public().child_of(self).order_by("-opens_at", "-pk")
+
+    @path("")
+    def calls_list(self, request):
+        return self.render(request)
+
+    @path("flux/rss/", name="calls_rss")
+    def calls_rss(self, request):
+        from .. import views_public
+
+        return views_public.calls_feed(request, self, atom=False)
+
+    @path("flux/atom/", name="calls_atom")
+    def calls_atom(self, request):
+        from .. import views_public
+
+        return views_public.calls_feed(request, self, atom=True)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -214,6 +233,17 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
             "call closes. 0: no reminder."
         ),
     )
+    amounts_public = models.BooleanField(
+        _("show the amounts awarded in public"),
+        default=True,
+        help_text=_("On the winners' pages, in the feeds and in the open-data downloads."),
+    )
+    open_data_licence = models.CharField(
+        _("licence of the open data"),
+        max_length=255,
+        default="CC BY 4.0",
+        help_text=_("Printed with the downloads of the winners (CSV, JSON)."),
+    )
     publication_consent_text = models.TextField(
         _("publication consent text"),
         blank=True,
@@ -283,6 +313,8 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
             heading=_("Contact"),
         ),
         FieldPanel("publication_consent_text"),
+        FieldPanel("amounts_public"),
+        FieldPanel("open_data_licence"),
         FieldPanel("notification_emails"),
     ]
 

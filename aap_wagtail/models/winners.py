@@ -1,0 +1,167 @@
+"""The public side after the decision: the winners index, end-of-project reports, and the
+identity of the body that awards the grants (for open data)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+from ..storage import get_private_storage
+from .pages import AapPageMixin
+
+
+@register_setting(icon="site")
+class AapSiteSettings(BaseSiteSetting):
+    """Who awards the grants on this site: named in the open-data exports (SCDL)."""
+
+    attributing_body_name = models.CharField(
+        _("name of the awarding body"),
+        max_length=255,
+        blank=True,
+        help_text=_("As it should appear in open data, e.g. “Ville de Brest”."),
+    )
+    attributing_body_siret = models.CharField(
+        _("SIRET of the awarding body"),
+        max_length=14,
+        blank=True,
+        validators=[RegexValidator(r"^\d{14}$", _("A SIRET is 14 digits."))],
+    )
+
+    panels = [FieldPanel("attributing_body_name"), FieldPanel("attributing_body_siret")]
+
+    class Meta:
+        verbose_name = _("calls for projects: open data")
+
+
+class WinnersIndexPage(RoutablePageMixin, AapPageMixin, Page):
+    """The public list of selected projects of the calls of its site, with their reports.
+
+    Only dossiers whose applicants agreed to publication appear, and only their public fields:
+    everything public goes through ``aap_wagtail.winners``. The views behind the routes live in
+    ``aap_wagtail.views_public``.
+    """
+
+    intro = RichTextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types: list[str] = []
+    template = "aap_wagtail/pages/winners_index_page.html"
+
+    class Meta:
+        verbose_name = _("winners index")
+        verbose_name_plural = _("winners indexes")
+
+    @path("")
+    def winners_list(self, request):
+        from .. import views_public
+
+        return views_public.winners_index(request, self)
+
+    @path("flux/rss/", name="winners_rss")
+    def winners_rss(self, request):
+        from .. import views_public
+
+        return views_public.winners_feed(request, self, atom=False)
+
+    @path("flux/atom/", name="winners_atom")
+    def winners_atom(self, request):
+        from .. import views_public
+
+        return views_public.winners_feed(request, self, atom=True)
+
+    @path("donnees/<str:fmt>/", name="winners_data")
+    def winners_data(self, request, fmt):
+        from .. import views_public
+
+        return views_public.winners_download(request, self, fmt)
+
+    @path("<slug:slug>/", name="winner")
+    def winner(self, request, slug):
+        from .. import views_public
+
+        return views_public.winner_page(request, self, slug)
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Sent, awaiting moderation")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    PUBLISHED = "published", _("Published")
+
+
+class ProjectReport(models.Model):
+    """The end-of-project report of a selected dossier, written by its applicant.
+
+    Status changes go through ``aap_wagtail.workflow`` (submit, ask for changes, publish).
+    """
+
+    application = models.OneToOneField(
+        "aap_wagtail.Application", on_delete=models.CASCADE, related_name="report"
+    )
+    title = models.CharField(_("title of the project"), max_length=255)
+    partners = models.TextField(_("partners of the project"), blank=True)
+    actions = models.TextField(_("what was done"))
+    results = models.TextField(_("results"))
+    next_steps = models.TextField(_("what comes next"), blank=True)
+    budget_spent = models.DecimalField(
+        _("budget spent (€)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+    )
+    moderation_message = models.TextField(
+        _("message to the applicant"),
+        blank=True,
+        help_text=_("What to change, when asking for changes."),
+    )
+    submitted_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("end-of-project report")
+        verbose_name_plural = _("end-of-project reports")
+
+    def __str__(self) -> str:
+        return f"{self.application}: {self.title}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ReportStatus.PUBLISHED
+
+
+def report_image_path(instance: ReportImage, filename: str) -> str:
+    return f"reports/{instance.report.application.uuid}/{uuid.uuid4().hex}/{filename}"
+
+
+class ReportImage(models.Model):
+    """A photo of a report: private until the report is published, then served by a view."""
+
+    report = models.ForeignKey(ProjectReport, on_delete=models.CASCADE, related_name="images")
+    file = models.FileField(
+        _("image"), upload_to=report_image_path, storage=get_private_storage, max_length=500
+    )
+    alt_text = models.CharField(
+        _("description of the image"),
+        max_length=255,
+        help_text=_("What the image shows, for people who cannot see it."),
+    )
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report image")
+        verbose_name_plural = _("report images")
+        ordering = ["report_id", "pk"]
+
+    def __str__(self) -> str:
+        return self.alt_text

@@ -1,0 +1,200 @@
+"""What the public may know about the winners: the one place that decides.
+
+Pages, feeds, downloads and the API all build on ``published_winners()`` (which dossiers) and
+``public_record()`` (which fields). A dossier appears only if it was selected and its applicant
+agreed to publication; a field appears only if it is listed here. Contact details, bank
+details, budget lines, scores, jury comments and attachments are never read.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .models import (
+    Application,
+    ApplicationStatus,
+    CallAxis,
+    DecisionOutcome,
+    ReportImage,
+    ReportStatus,
+    SupportKind,
+)
+
+S = ApplicationStatus
+
+#: The states of a dossier whose project was selected (before and after its report).
+WINNER_STATES = (S.SELECTED, S.REPORT_DUE, S.REPORT_RECEIVED, S.ARCHIVED)
+
+#: The public fields of a winner, in the order of the downloads.
+PUBLIC_FIELDS = [
+    "slug",
+    "year",
+    "call",
+    "organisation",
+    "title",
+    "summary",
+    "axes",
+    "partners",
+    "support",
+    "amount",
+    "report_published",
+]
+
+
+def published_winners(root_page=None) -> QuerySet[Application]:
+    """Selected, consenting dossiers of live calls (under ``root_page``: a site's root)."""
+    queryset = Application.objects.filter(
+        status__in=WINNER_STATES,
+        consent_publication=True,
+        decision__outcome=DecisionOutcome.SELECTED,
+        call__live=True,
+    ).exclude(public_slug="")
+    if root_page is not None:
+        queryset = queryset.filter(call__path__startswith=root_page.path)
+    return queryset
+
+
+def for_display(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    """The same rows with what ``public_record`` reads, in a fixed number of queries."""
+    from .models import ProjectReport
+
+    return queryset.select_related("call", "decision").prefetch_related(
+        Prefetch("axes", queryset=CallAxis.objects.order_by("sort_order")),
+        Prefetch(
+            "report",
+            queryset=ProjectReport.objects.filter(status=ReportStatus.PUBLISHED),
+        ),
+        Prefetch(
+            "report__images",
+            queryset=ReportImage.objects.filter(report__status=ReportStatus.PUBLISHED),
+        ),
+    )
+
+
+def filter_winners(queryset, *, year: int | None = None, axis: int | None = None, q: str = ""):
+    """The public filters: edition year (of the call's closing), axis, free text."""
+    if year is not None:
+        queryset = queryset.filter(call__closes_at__year=year)
+    if axis is not None:
+        queryset = queryset.filter(axes=axis)
+    q = (q or "").strip()[:100]
+    if q:
+        queryset = queryset.filter(
+            Q(organisation_name__icontains=q)
+            | Q(project_title__icontains=q)
+            | Q(call__title__icontains=q)
+        )
+    return queryset.order_by("-call__closes_at", "organisation_name", "pk")
+
+
+@dataclass(frozen=True)
+class PublicReport:
+    title: str
+    partners: str
+    actions: str
+    results: str
+    next_steps: str
+    budget_spent: Decimal | None
+    published_at: datetime.datetime | None
+    images: list = field(default_factory=list)  # ReportImage rows of a published report
+
+
+@dataclass(frozen=True)
+class PublicWinner:
+    """A winner as the public sees it. Nothing else about the dossier is public."""
+
+    slug: str
+    year: int
+    call: str
+    call_id: int
+    organisation: str
+    title: str
+    summary: str
+    axes: list[str]
+    partners: list[str]
+    support: list[str]
+    amount: Decimal | None  # None when the call keeps amounts private
+    decided_at: datetime.datetime | None
+    report: PublicReport | None
+
+    @property
+    def report_published(self) -> bool:
+        return self.report is not None
+
+    def as_dict(self) -> dict:
+        """The public fields as plain values (downloads, API)."""
+        return {
+            "slug": self.slug,
+            "year": self.year,
+            "call": self.call,
+            "organisation": self.organisation,
+            "title": self.title,
+            "summary": self.summary,
+            "axes": list(self.axes),
+            "partners": list(self.partners),
+            "support": list(self.support),
+            "amount": str(self.amount) if self.amount is not None else None,
+            "report_published": self.report_published,
+        }
+
+
+def edition_year(call) -> int:
+    return timezone.localtime(call.closes_at).year
+
+
+def public_record(application: Application) -> PublicWinner:
+    """The public fields of a published winner (see ``published_winners``)."""
+    call = application.call
+    decision = application.decision
+    project = (application.answers or {}).get("projet", {})
+    organisation = (application.answers or {}).get("organisation", {})
+    partners = [
+        line.get("name", "").strip()
+        for line in organisation.get("partners", []) or []
+        if isinstance(line, dict) and line.get("name", "").strip()
+    ]
+    labels = dict(SupportKind.choices)
+    report = None
+    found = getattr(application, "report", None)
+    if found is not None and found.status == ReportStatus.PUBLISHED:
+        report = PublicReport(
+            title=found.title,
+            partners=found.partners,
+            actions=found.actions,
+            results=found.results,
+            next_steps=found.next_steps,
+            budget_spent=found.budget_spent,
+            published_at=found.published_at,
+            images=list(found.images.all()),
+        )
+    return PublicWinner(
+        slug=application.public_slug,
+        year=edition_year(call),
+        call=call.title,
+        call_id=call.pk,
+        organisation=application.organisation_name,
+        title=application.project_title,
+        summary=str(project.get("synthesis", "")),
+        axes=[axis.title for axis in application.axes.all()],
+        partners=partners,
+        support=[str(labels.get(kind, kind)) for kind in decision.support_kinds or []],
+        amount=decision.awarded_amount if call.amounts_public else None,
+        decided_at=decision.decided_at,
+        report=report,
+    )
+
+
+def make_public_slug(application: Application) -> str:
+    """``2023-ateliers-numeriques``: the edition year and the title, unique among winners."""
+    base = f"{edition_year(application.call)}-{slugify(application.project_title)}".strip("-")
+    base = base[:100].rstrip("-") or str(edition_year(application.call))
+    slug, n = base, 2
+    while Application.objects.filter(public_slug=slug).exclude(pk=application.pk).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
