@@ -232,13 +232,20 @@ class ApplicationIndexView(IndexView):
         return names
 
     def allowed_params(self, params):
-        """``params`` (a QueryDict) without the parameters this listing does not declare."""
+        """``params`` (a QueryDict) without the parameters this listing does not declare, and
+        without NUL characters (PostgreSQL refuses them in text: a 500 otherwise)."""
         allowed = self.filter_parameter_names().union(self.RESERVED_PARAMS)
         kept = params.copy()
         for name in list(kept):
             if name not in allowed:
                 del kept[name]
+            elif isinstance(kept[name], str) and "\x00" in kept[name]:
+                kept[name] = kept[name].replace("\x00", "")
         return kept
+
+    def get_search_results(self, request, queryset, search_term):
+        search_term = search_term.replace("\x00", "")[:255]
+        return super().get_search_results(request, queryset, search_term)
 
     def get_filters_params(self, params=None):
         return super().get_filters_params(self.allowed_params(params or self.params))
