@@ -1,17 +1,426 @@
-"""The applicant's end-of-project report: the form behind the report link, and its images."""
+"""The applicant's end-of-project report: the form behind the report link, and its images.
+
+The report link (``dossier.make_report_token``) opens the form while the dossier is "report
+due"; what the applicant saves or sends goes through ``workflow.save_report``. Images live in
+private storage and are served by ``report_image`` only once the report is public, to the
+call's managers, or to the browser that opened the report link.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import conf, dossier, permissions, rules, tasks, workflow
+from .attachments import check_upload
+from .models import Application, ApplicationStatus, ProjectReport, ReportImage, ReportStatus
+
+S = ApplicationStatus
+
+#: At most this many images per report.
+MAX_IMAGES = 5
+IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
+IMAGE_MAX_MB = 5
+#: What an image may be served as; anything else is sent as a download, never displayed.
+IMAGE_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+#: The dossiers whose report this browser opened through a report link (to see their images).
+SESSION_KEY = "aap_wagtail_reports"
+#: Fields the applicant must fill in before sending (a draft may leave them empty).
+REQUIRED_TO_SEND = ("actions", "results", "budget_spent")
+TEXT_FIELDS = ("partners", "actions", "results", "next_steps")
+MAX_AMOUNT = Decimal("9999999999.99")
+
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+
+
+def parse_amount(value: str) -> Decimal | None:
+    """ "1 234,50", "1234.5", "1 234 €" → Decimal; "" → None; anything else → ValueError."""
+    text = _SPACES.sub("", (value or "").replace("€", ""))
+    if not text:
+        return None
+    if "," in text and "." in text:
+        text = text.replace(".", "")  # "1.234,50": dots group thousands
+    text = text.replace(",", ".")
+    if not re.fullmatch(r"[0-9]{1,10}(\.[0-9]{1,2})?", text):
+        raise ValueError(value)
+    try:
+        amount = Decimal(text)
+    except InvalidOperation as error:  # pragma: no cover - the pattern already excludes it
+        raise ValueError(value) from error
+    if amount > MAX_AMOUNT:
+        raise ValueError(value)
+    return amount
+
+
+class ProjectReportForm(forms.Form):
+    """The report's fields and up to ``free_slots`` new images, each with its description.
+
+    With ``sending`` the fields the staff need become required; a draft may be incomplete.
+    """
+
+    title = forms.CharField(label=gettext_lazy("Title of the project"), max_length=255)
+    partners = forms.CharField(
+        label=gettext_lazy("Partners of the project"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=gettext_lazy("Who worked with you, and how."),
+    )
+    actions = forms.CharField(
+        label=gettext_lazy("What was done"), widget=forms.Textarea, required=False
+    )
+    results = forms.CharField(
+        label=gettext_lazy("Results"),
+        widget=forms.Textarea,
+        required=False,
+        help_text=gettext_lazy("Who took part, what changed for them, what worked less well."),
+    )
+    next_steps = forms.CharField(
+        label=gettext_lazy("What comes next"), widget=forms.Textarea, required=False
+    )
+    budget_spent = forms.CharField(
+        label=gettext_lazy("Budget spent (€)"),
+        max_length=30,
+        required=False,
+        help_text=gettext_lazy("The total spent on the project, in euros, e.g. 1 234,50."),
+    )
+
+    def __init__(self, *args, call, free_slots: int = MAX_IMAGES, sending: bool = False, **kw):
+        super().__init__(*args, **kw)
+        self.call = call
+        self.sending = sending
+        self.checked_images: list[tuple] = []
+        already = MAX_IMAGES - free_slots
+        for n in range(1, free_slots + 1):
+            # Numbered after the images already there, so "image 3" is the third of the report.
+            self.fields[f"image_{n}"] = forms.FileField(
+                label=_("Image %(n)s") % {"n": already + n},
+                required=False,
+                allow_empty_file=True,  # check_upload says what to do with an empty file
+                help_text=_("JPG, PNG or WebP, %(size)s MB at most.") % {"size": IMAGE_MAX_MB},
+            )
+            self.fields[f"image_{n}_alt"] = forms.CharField(
+                label=_("Description of image %(n)s") % {"n": already + n},
+                max_length=255,
+                required=False,
+                help_text=_("What the image shows, for people who cannot see it."),
+            )
+        for name in TEXT_FIELDS:
+            field = self.fields[name]
+            field.widget.attrs.setdefault("rows", 6)
+            field.help_text = (f"{field.help_text} " if field.help_text else "") + _(
+                "%(limit)s characters at most."
+            ) % {"limit": call.max_text_length}
+
+    @property
+    def image_fields(self):
+        """(file field, description field) of each new image, for the template."""
+        count = sum(1 for name in self.fields if name.startswith("image_") and "_alt" not in name)
+        return [(self[f"image_{n}"], self[f"image_{n}_alt"]) for n in range(1, count + 1)]
+
+    def clean_budget_spent(self):
+        try:
+            return parse_amount(self.cleaned_data.get("budget_spent", ""))
+        except ValueError:
+            raise ValidationError(
+                _("Write an amount in euros, e.g. 1 234,50."), code="amount"
+            ) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in TEXT_FIELDS:
+            error = rules.check_text_length(cleaned.get(name) or "", self.call.max_text_length)
+            if error:
+                self.add_error(name, error)
+        if self.sending:
+            for name in REQUIRED_TO_SEND:
+                if name not in self.errors and cleaned.get(name) in (None, ""):
+                    self.add_error(name, _("Fill this in before sending the report."))
+        for file_field, alt_field in self.image_fields:
+            upload = cleaned.get(file_field.name)
+            alt_text = (cleaned.get(alt_field.name) or "").strip()
+            if upload:
+                try:
+                    checked = check_upload(
+                        upload, extensions=IMAGE_EXTENSIONS, max_size_mb=IMAGE_MAX_MB
+                    )
+                except ValidationError as error:
+                    self.add_error(file_field.name, error)
+                    continue
+                if not alt_text:
+                    if alt_field.name not in self.errors:
+                        self.add_error(
+                            alt_field.name,
+                            _("Describe this image in a few words: what does it show?"),
+                        )
+                    continue
+                self.checked_images.append((checked, alt_text))
+            elif alt_text and alt_field.name not in self.errors:
+                self.add_error(
+                    file_field.name,
+                    _("Choose the image this description is for, or empty the description."),
+                )
+        return cleaned
+
+    def report_fields(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in ("title", *TEXT_FIELDS, "budget_spent")
+            if name in self.cleaned_data
+        }
+
+
+# --- storing -----------------------------------------------------------------------------------
+
+
+def _store_images(report: ProjectReport, checked_images, stored: list[str]) -> None:
+    """Save the checked images of ``report`` (under the dossier's lock, within its transaction);
+    ``stored`` collects the file names written, so that a rollback can remove them."""
+    if report.images.count() + len(checked_images) > MAX_IMAGES:
+        raise workflow.TransitionRefused(
+            _("A report has %(max)s images at most: remove one before adding another.")
+            % {"max": MAX_IMAGES}
+        )
+    for checked, alt_text in checked_images:
+        image = ReportImage(
+            report=report, alt_text=alt_text, content_type=checked.content_type, size=checked.size
+        )
+        checked.file.seek(0)
+        image.file.save(checked.name, checked.file, save=False)
+        stored.append(image.file.name)
+        image.save()
+
+
+def save_report_with_images(application: Application, form: ProjectReportForm, *, submit: bool):
+    """The applicant's report and new images are saved together, or not at all."""
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            report = workflow.save_report(application, form.report_fields())
+            _store_images(report, form.checked_images, stored)
+            if submit:
+                report = workflow.save_report(application, {}, submit=True)
+    except Exception:
+        from .storage import get_private_storage
+
+        for name in stored:
+            get_private_storage().delete(name)
+        raise
+    return report
+
+
+def _remove_image(application: Application, pk: str) -> bool:
+    if not pk.isdigit() or len(pk) > 18:
+        return False
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().filter(pk=application.pk).first()
+        if locked is None or locked.status != S.REPORT_DUE:
+            return False
+        image = ReportImage.objects.filter(report__application=locked, pk=pk).first()
+        if image is None:
+            return False
+        storage, name = image.file.storage, image.file.name
+        image.delete()
+        transaction.on_commit(lambda: storage.delete(name))
+    return True
+
+
+# --- views -------------------------------------------------------------------------------------
+
+
+def _render(request, template: str, status: int = 200, **context):
+    context = {"aap_base_template": conf.get("BASE_TEMPLATE"), **context}
+    return TemplateResponse(request, template, context, status=status)
+
+
+def _remember(request, application: Application) -> None:
+    known = [k for k in request.session.get(SESSION_KEY, []) if k != application.uuid.hex]
+    request.session[SESSION_KEY] = [*known, application.uuid.hex][-20:]
+
+
+def _report_state(application: Application, report: ProjectReport | None) -> str:
+    if report is not None and report.status == ReportStatus.PUBLISHED:
+        return "published"
+    if application.status == S.REPORT_RECEIVED or (
+        application.status == S.ARCHIVED and report is not None
+    ):
+        return "received"
+    return "not_expected"
+
+
+def _initial(application: Application, report: ProjectReport | None) -> dict:
+    if report is None:
+        return {"title": application.project_title}
+    return {
+        "title": report.title or application.project_title,
+        "partners": report.partners,
+        "actions": report.actions,
+        "results": report.results,
+        "next_steps": report.next_steps,
+        "budget_spent": _amount_text(report.budget_spent),
+    }
+
+
+def _amount_text(amount: Decimal | None) -> str:
+    if amount is None:
+        return ""
+    return str(amount).replace(".", ",").removesuffix(",00")
 
 
 def report_form(request, token: str):
-    raise Http404
+    """The report link: the form while the report is due, else what became of the report."""
+    application = dossier.read_report_token(token)
+    if application is None:
+        return _render(request, "aap_wagtail/reports/link_invalid.html", status=404)
+    _remember(request, application)
+    report = ProjectReport.objects.filter(application=application).first()
+    images = list(report.images.all()) if report is not None else []
+    context = {
+        "application": application,
+        "call": application.call,
+        "report": report,
+        "max_images": MAX_IMAGES,
+        "image_max_mb": IMAGE_MAX_MB,
+    }
+    if application.status != S.REPORT_DUE:
+        return _render(
+            request,
+            "aap_wagtail/reports/report_closed.html",
+            state=_report_state(application, report),
+            images=images,
+            **context,
+        )
+
+    if request.method == "POST" and "remove_image" in request.POST:
+        if _remove_image(application, request.POST["remove_image"]):
+            messages.success(request, _("The image is removed."))
+        images = list(report.images.all()) if report is not None else []
+        # Keep what was typed in the form (not saved yet) and show it again.
+        typed = _initial(application, report) | {
+            name: request.POST[name]
+            for name in ProjectReportForm.base_fields
+            if name in request.POST
+        }
+        form = ProjectReportForm(
+            call=application.call, free_slots=max(MAX_IMAGES - len(images), 0), initial=typed
+        )
+        return _render(
+            request, "aap_wagtail/reports/report_form.html", form=form, images=images, **context
+        )
+
+    sending = request.method == "POST" and "send" in request.POST
+    form = ProjectReportForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        call=application.call,
+        free_slots=max(MAX_IMAGES - len(images), 0),
+        sending=sending,
+        initial=_initial(application, report),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            save_report_with_images(application, form, submit=sending)
+        except workflow.TransitionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            if not sending:
+                messages.success(
+                    request,
+                    _("Your report is saved. Come back with the same link to finish and send it."),
+                )
+            return redirect(request.path)
+    return _render(
+        request,
+        "aap_wagtail/reports/report_form.html",
+        form=form,
+        images=images,
+        files_lost=request.method == "POST" and bool(request.FILES),
+        **context,
+    )
+
+
+class ReportLinkForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("The e-mail address you gave in your dossier"))
+
+
+def send_report_links_for_email(email: str) -> None:
+    """Send the report link again to each dossier of ``email`` whose report is due."""
+    due = Application.objects.filter(
+        email__iexact=email.strip(), status=S.REPORT_DUE
+    ).select_related("report")
+    for application in due:
+        report = getattr(application, "report", None)
+        message = ""
+        if report is not None and report.status == ReportStatus.CHANGES_REQUESTED:
+            message = report.moderation_message
+        tasks.enqueue_on_commit(tasks.send_report_link, application.pk, message)
 
 
 def report_link_request(request):
-    raise Http404
+    """Ask for the report link again. The answer is the same whether or not the address is
+    known, so the page tells nobody which organisations owe a report."""
+    form = ReportLinkForm(request.POST or None)
+    sent = False
+    if request.method == "POST" and form.is_valid():
+        send_report_links_for_email(form.cleaned_data["email"])
+        sent = True
+    return _render(request, "aap_wagtail/reports/link_request.html", form=form, sent=sent)
+
+
+def _image_is_public(image: ReportImage) -> bool:
+    from .winners import published_winners
+
+    if image.report.status != ReportStatus.PUBLISHED:
+        return False
+    # Published, and its winner is public too (consent, live call): never a withheld dossier.
+    return published_winners().filter(pk=image.report.application_id).exists()
+
+
+def can_view_report_image(request, image: ReportImage) -> tuple[bool, str]:
+    """(allowed, reason): the public once published, the call's managers, the applicant's
+    browser that opened the report link."""
+    if _image_is_public(image):
+        return True, "public"
+    application = image.report.application
+    if application.uuid.hex in request.session.get(SESSION_KEY, []):
+        return True, "report link"
+    user = getattr(request, "user", None)
+    if user is not None and permissions.can_manage_application(user, application)[0]:
+        return True, "manager"
+    return False, "not public"
 
 
 def report_image(request, pk: int):
-    raise Http404
+    image = ReportImage.objects.select_related("report__application__call").filter(pk=pk).first()
+    if image is None:
+        raise Http404
+    allowed, reason = can_view_report_image(request, image)
+    if not allowed:
+        raise Http404
+    try:
+        handle = image.file.open("rb")
+    except OSError:
+        raise Http404 from None
+    content_type = image.content_type if image.content_type in IMAGE_CONTENT_TYPES else None
+    response = FileResponse(
+        handle,
+        content_type=content_type or "application/octet-stream",
+        as_attachment=content_type is None,
+        filename=image.file.name.rsplit("/", 1)[-1],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    if reason == "public":
+        patch_cache_control(response, public=True, max_age=3600)
+    else:
+        patch_cache_control(response, private=True, no_store=True)
+    return response

@@ -9,12 +9,15 @@ details, budget lines, scores, jury comments and attachments are never read.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from django.utils.text import slugify
+from wagtail.models import PageViewRestriction
 
 from .models import (
     Application,
@@ -55,25 +58,29 @@ def published_winners(root_page=None) -> QuerySet[Application]:
         decision__outcome=DecisionOutcome.SELECTED,
         call__live=True,
     ).exclude(public_slug="")
+    # A call behind a Wagtail view restriction (password, login, groups) keeps its winners
+    # private too: no restriction on the call page or on any of its ancestors.
+    restricted = PageViewRestriction.objects.filter(
+        page__path=Substr(OuterRef("call__path"), 1, Length("page__path"))
+    )
+    queryset = queryset.exclude(Exists(restricted))
     if root_page is not None:
         queryset = queryset.filter(call__path__startswith=root_page.path)
     return queryset
 
 
-def for_display(queryset: QuerySet[Application]) -> QuerySet[Application]:
-    """The same rows with what ``public_record`` reads, in a fixed number of queries."""
-    from .models import ProjectReport
+def for_display(queryset: QuerySet[Application], *, images: bool = True) -> QuerySet[Application]:
+    """The same rows with what ``public_record`` reads, in a fixed number of queries.
 
-    return queryset.select_related("call", "decision").prefetch_related(
+    ``images=False`` (lists that show no report images) leaves every report's ``images``
+    empty and saves a query.
+    """
+    # The report rides on the main query (a join, whatever its status: ``public_record`` reads
+    # a published one only), so a page costs one query less; its images come only if published.
+    image_rows = ReportImage.objects.filter(report__status=ReportStatus.PUBLISHED)
+    return queryset.select_related("call", "decision", "report").prefetch_related(
         Prefetch("axes", queryset=CallAxis.objects.order_by("sort_order")),
-        Prefetch(
-            "report",
-            queryset=ProjectReport.objects.filter(status=ReportStatus.PUBLISHED),
-        ),
-        Prefetch(
-            "report__images",
-            queryset=ReportImage.objects.filter(report__status=ReportStatus.PUBLISHED),
-        ),
+        Prefetch("report__images", queryset=image_rows if images else image_rows.none()),
     )
 
 
@@ -198,3 +205,43 @@ def make_public_slug(application: Application) -> str:
     while Application.objects.filter(public_slug=slug).exclude(pk=application.pk).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+# --- the SCDL "subventions" export only -------------------------------------------------------
+# The law on subsidy data (décret 2017-779) makes the beneficiary's SIRET and the deliberation
+# public for that export; nothing else (pages, feeds, other downloads, API) reads these.
+
+_SIRET = re.compile(r"\d{14}")
+
+
+def scdl_identifier(application: Application) -> str:
+    """The beneficiary's SIRET (14 digits) for the SCDL export; "" when it gave an RNA number."""
+    identifier = re.sub(r"\s", "", application.identifier or "")
+    return identifier if _SIRET.fullmatch(identifier) else ""
+
+
+def scdl_decision(application: Application) -> tuple[datetime.date | None, str]:
+    """The date (the council's, else the decision's) and reference of the act awarding it."""
+    decision = application.decision
+    date = decision.council_deliberation_date
+    if date is None and decision.decided_at is not None:
+        date = timezone.localtime(decision.decided_at).date()
+    return date, decision.council_deliberation_number
+
+
+def index_site(request, page):
+    """The site of a winners index: the request's (already known) when the page is under it."""
+    from wagtail.models import Site
+
+    site = Site.find_for_request(request)
+    if site is not None and page.path.startswith(site.root_page.path):
+        return site
+    return page.get_site()
+
+
+def index_winners(request, page):
+    """``(published winners of the index's site, site)``; none for a page outside any site."""
+    site = index_site(request, page)
+    if site is None:
+        return Application.objects.none(), None
+    return published_winners(site.root_page), site

@@ -51,7 +51,10 @@ def test_the_demo_has_dossiers_at_the_jury_and_review_accounts(client, db):
     closed = CallPage.objects.get(slug="usages-du-numerique-2023")
     dossiers = Application.objects.filter(call=closed)
     assert dossiers.count() == 7
-    assert set(dossiers.values_list("status", flat=True)) == {"in_review", "ineligible"}
+    statuses = dict(dossiers.values_list("organisation_name", "status"))
+    assert list(statuses.values()).count("selected") == 5
+    assert statuses["Clic & Cartable"] == "not_selected"
+    assert statuses["Association Phare"] == "ineligible"
     assert Review.objects.filter(status="submitted").count() == 12
     for username, password in [
         ("gestionnaire", "gestionnaire-demo"),
@@ -64,3 +67,44 @@ def test_the_demo_has_dossiers_at_the_jury_and_review_accounts(client, db):
 
     jury1 = get_user_model().objects.get(username="jury1")
     assert permissions.jury_applications(jury1).count() == 6
+
+
+def test_the_demo_deliberation_stays_within_the_envelope_and_keeps_results_unsent(db):
+    from aap_wagtail import workflow
+    from aap_wagtail.models import Application
+
+    call_command("load_demo")
+    closed = CallPage.objects.get(slug="usages-du-numerique-2023")
+    assert workflow.awarded_total(closed) == closed.envelope
+    not_selected = Application.objects.get(call=closed, status="not_selected")
+    assert "aide aux devoirs" in not_selected.decision.reason
+    assert not Application.objects.filter(results_sent_at__isnull=False).exists()
+
+
+def test_the_demo_winners_page_lists_the_consenting_winners_in_french(client, db):
+    call_command("load_demo")
+    call_command("load_demo")  # once only
+    from aap_wagtail.models import WinnersIndexPage
+
+    assert WinnersIndexPage.objects.live().filter(slug="laureats").count() == 1
+    response = client.get("/laureats/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert 'lang="fr"' in text and "<h1>Lauréats</h1>" in text
+    main = text.split("<main", 1)[1]
+    titles = re.findall(r'<h3><a href="(/laureats/2023-[^"]+/)">([^<]+)</a></h3>', main)
+    assert sorted(title for _url, title in titles) == [
+        "Ateliers numériques au centre social",
+        "Réparer plutôt que jeter : café bidouille",
+        "Tablettes et visio pour les résidents",
+        "Une webradio écrite par les habitants",
+    ]
+    assert "Mémoires de Recouvrance" not in text  # selected, but did not agree to publication
+    assert "Clic &amp; Cartable" not in text  # not selected
+    assert "Centre social de Kérourien" in main  # partners
+    assert re.search(r"2\s300\s€", main) and re.search(r"1\s800\s€", main)  # French amounts
+    url = dict((title, url) for url, title in titles)["Ateliers numériques au centre social"]
+    page = client.get(url).content.decode()
+    assert "Les Écrans Partagés" in page and "Usages du numérique 2023" in page
+    assert '"@type": "MonetaryGrant"' in page
+    assert client.get("/laureats/", {"q": "radio"}).content.decode().count("<h3>") == 1

@@ -11,7 +11,15 @@ import importlib
 from dataclasses import dataclass
 
 #: Feature modules of this package, registered in this order.
-FEATURES: list[str] = ["paper", "exports", "dashboard", "jury", "deliberation", "listing"]
+FEATURES: list[str] = [
+    "paper",
+    "exports",
+    "dashboard",
+    "jury",
+    "deliberation",
+    "listing",
+    "reports",
+]
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,13 @@
 """Sample dossiers for the demo's closed 2023 call, moved through the real workflow.
 
 Everything goes through ``aap_wagtail.workflow`` (submission inside the call's window, the
-eligibility check, the jury's scores), as staff would do it, so that the listing, the jury
-screens and the deliberation have something to show.
+eligibility check, the jury's scores, the deliberation), as staff would do it, so that the
+listing, the jury screens, the deliberation and the public winners' page have something to show.
+
+The story: six dossiers reach the jury, one is not eligible. The deliberation selects five
+within the 9 500 € envelope (one of them, Mémoires de Recouvrance, did not agree to publication:
+it never appears on the winners' page) and does not select Clic & Cartable, with a reason. The
+results are not sent yet: a manager can do it from the deliberation page.
 """
 
 from __future__ import annotations
@@ -25,6 +30,29 @@ ORGANISATIONS = [
     ("Association Phare", "Site web de l'association", "900", None, None),
 ]
 
+#: The deliberation: organisation -> (outcome, amount awarded, kinds of support).
+DECISIONS = {
+    "Les Écrans Partagés": ("selected", "2300", ["grant", "equipment_loan"]),
+    "Radio Quartiers": ("selected", "1800", ["grant", "coaching"]),
+    "Fablab du Port": ("selected", "2300", ["grant"]),
+    "Senior Connect": ("selected", "2100", ["grant", "equipment_loan", "coaching"]),
+    "Mémoires de Recouvrance": ("selected", "1000", ["grant"]),
+    "Clic & Cartable": ("not_selected", None, []),
+}
+#: Applicants who did not tick "I agree to the publication of my project".
+NO_PUBLICATION = {"Mémoires de Recouvrance"}
+NOT_SELECTED_REASON = (
+    "Le projet relève surtout de l'aide aux devoirs, déjà soutenue par un autre dispositif de "
+    "la Ville. Le jury vous encourage à présenter l'an prochain un projet centré sur les usages "
+    "du numérique."
+)
+PARTNERS = {
+    "Les Écrans Partagés": ["Centre social de Kérourien", "Médiathèque de quartier"],
+    "Radio Quartiers": ["Maison de quartier de Bellevue"],
+    "Senior Connect": ["Résidence autonomie Les Mouettes", "CCAS"],
+}
+COUNCIL_DELIBERATION = ("2023-11-042", datetime.date(2023, 11, 15))
+
 
 def load(call, manager, jurors) -> int:
     """Create the sample dossiers once; returns how many were created."""
@@ -43,8 +71,15 @@ def load(call, manager, jurors) -> int:
                 requested_amount=Decimal(amount),
                 total_amount=Decimal(amount) * 2,
                 answers={
-                    "projet": {"title": title, "synthesis": f"{title}, pour et avec les habitants."}
+                    "projet": {
+                        "title": title,
+                        "synthesis": f"{title}, pour et avec les habitants.",
+                    },
+                    "organisation": {
+                        "partners": [{"name": p, "role": ""} for p in PARTNERS.get(name, [])]
+                    },
                 },
+                consent_publication=name not in NO_PUBLICATION,
             )
             application.axes.set(call.axes.all()[:1])
             application = workflow.submit_application(
@@ -72,4 +107,24 @@ def load(call, manager, jurors) -> int:
                     overall_comment="Projet solide et bien ancré dans le quartier.",
                     submit=True,
                 )
+        _deliberate(call, manager)
     return created
+
+
+def _deliberate(call, manager) -> None:
+    """The jury's decisions, within the envelope (the results are not sent)."""
+    number, date = COUNCIL_DELIBERATION
+    for application in Application.objects.filter(call=call, status="in_review"):
+        outcome, amount, support = DECISIONS[application.organisation_name]
+        if outcome == "selected":
+            workflow.decide(
+                application,
+                user=manager,
+                outcome=outcome,
+                awarded_amount=Decimal(amount),
+                support_kinds=support,
+                council_deliberation_number=number,
+                council_deliberation_date=date,
+            )
+        else:
+            workflow.decide(application, user=manager, outcome=outcome, reason=NOT_SELECTED_REASON)

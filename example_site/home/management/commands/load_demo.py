@@ -1,5 +1,6 @@
 """Fill the example site with demo content: a home page, a calls index, the closed 2023 Brest call
-and a current edition open today, plus demo accounts. Safe to run again."""
+(with its deliberation) and a current edition open today, the winners' page, plus demo accounts.
+Safe to run again."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -8,7 +9,7 @@ from django.db import transaction
 from wagtail.models import Page, Site
 
 from aap_wagtail import presets
-from aap_wagtail.models import CallIndexPage
+from aap_wagtail.models import CallIndexPage, WinnersIndexPage
 from home import demo_dossiers
 from home.models import HomePage
 
@@ -49,6 +50,21 @@ class Command(BaseCommand):
         )
         if made:
             self.stdout.write(f"{made} sample dossiers in {closed.page.title}.")
+        self._winners_index(home)
+
+    def _winners_index(self, home: HomePage) -> WinnersIndexPage:
+        page = WinnersIndexPage.objects.child_of(home).filter(slug="laureats").first()
+        if page is None:
+            page = WinnersIndexPage(
+                title="Lauréats",
+                slug="laureats",
+                intro="<p>Les projets soutenus par la Ville, édition par édition. Seuls les "
+                "porteurs de projet qui ont accepté la publication apparaissent ici.</p>",
+            )
+            home.add_child(instance=page)
+            page.save_revision().publish()
+        self.stdout.write(f"Winners: {page.url}")
+        return page
 
     def _home(self) -> HomePage:
         home = HomePage.objects.first()

@@ -1,0 +1,112 @@
+"""The Brest rule: an organisation funded before cannot send a new dossier until the
+end-of-project report of its earlier project is received."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from aap_wagtail import workflow
+from aap_wagtail.models import Application
+
+from .factories import make_submitted
+from .wizard_helpers import eligibility_answers, organisation_answers, post_step, step_url
+
+IDENTIFIER = "W291234567"  # the identifier organisation_answers() gives
+
+
+@pytest.fixture
+def earlier(make_call):
+    return make_call(title="Usages du numérique 2022", reference_prefix="BREST-2022")
+
+
+def previous(call, status: str, **fields):
+    values = {"identifier": IDENTIFIER, "email": "autre@example.org", **fields}
+    return make_submitted(call, status=status, **values)
+
+
+def organisation_step(client, call, **answers):
+    post_step(client, call, "eligibilite", eligibility_answers(call))
+    return post_step(client, call, "organisation", {**organisation_answers(), **answers})
+
+
+@pytest.mark.parametrize("status", ["selected", "report_due"])
+def test_an_organisation_whose_report_is_missing_is_blocked_at_the_organisation_step(
+    client, dossier_call, earlier, status, english
+):
+    previous(earlier, status)
+    response = organisation_step(client, dossier_call)
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors["identifier"]
+    assert errors == [
+        "Your organisation was funded by the call “Usages du numérique 2022”. Its end-of-project "
+        "report must be received before a new dossier can be sent. Get the link to the report "
+        "form on /aap/bilan-lien/."
+    ]
+    page = response.content.decode()
+    assert f'href="{reverse("aap_wagtail:report_link_request")}"' in page
+    assert 'data-aap-returning-rule="blocked"' in page
+    assert not Application.objects.filter(call=dossier_call).exists()  # no draft was created
+
+
+def test_the_same_step_passes_once_the_report_is_sent(
+    client, dossier_call, earlier, manager, django_capture_on_commit_callbacks
+):
+    funded = previous(earlier, "report_due")
+    assert organisation_step(client, dossier_call).status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.save_report(
+            funded,
+            {"title": "Ateliers", "actions": "Des ateliers.", "results": "Quarante personnes."},
+            submit=True,
+        )
+    funded.refresh_from_db()
+    assert funded.status == "report_received"
+
+    response = post_step(client, dossier_call, "organisation", organisation_answers())
+    assert response.status_code == 302, response.context["form"].errors
+    application = Application.objects.get(call=dossier_call)
+    assert application.funded_before and application.previous_application == funded
+
+
+@pytest.mark.parametrize("status", ["report_received", "archived"])
+def test_an_organisation_whose_previous_report_is_in_passes(client, dossier_call, earlier, status):
+    previous(earlier, status)
+    response = organisation_step(client, dossier_call)
+    assert response.status_code == 302, response.context["form"].errors
+
+
+@pytest.mark.parametrize("status", ["not_selected", "ineligible", "withdrawn", "submitted"])
+def test_an_earlier_dossier_that_was_not_funded_does_not_block(
+    client, dossier_call, earlier, status
+):
+    previous(earlier, status)
+    assert organisation_step(client, dossier_call).status_code == 302
+
+
+def test_another_organisation_is_not_blocked(client, dossier_call, earlier):
+    previous(earlier, "report_due", identifier="W299999999", email="autre@example.org")
+    assert organisation_step(client, dossier_call).status_code == 302
+
+
+def test_a_match_by_e_mail_is_blocked_on_the_e_mail_field(client, dossier_call, earlier, english):
+    previous(earlier, "selected", identifier="", email="asso@example.org")
+    response = organisation_step(client, dossier_call, identifier="")
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "identifier" not in form.errors
+    assert "Usages du numérique 2022" in form.errors["email"][0]
+
+
+def test_a_dossier_of_the_same_call_is_not_an_earlier_funding(client, dossier_call):
+    previous(dossier_call, "selected")
+    assert organisation_step(client, dossier_call).status_code == 302
+
+
+def test_the_eligibility_step_says_the_rule_plainly_with_the_link(client, dossier_call, english):
+    page = client.get(step_url(dossier_call, "eligibilite")).content.decode()
+    assert "data-aap-returning-rule" in page
+    assert "end-of-project report must have been sent" in page
+    assert f'href="{reverse("aap_wagtail:report_link_request")}"' in page
