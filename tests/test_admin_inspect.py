@@ -365,3 +365,12 @@ def test_transitions_need_a_post(client, review_call, manager):
 
     assert Application.objects.get(pk=application.pk).status == S.SUBMITTED
     assert log_count(application) == 0
+
+
+def test_the_dossier_links_to_its_report_once_it_is_due(client, review_call, manager):
+    application = make_submitted(review_call, status="selected")
+    client.force_login(manager)
+    report_url = reverse("aap_report", kwargs={"pk": application.pk})
+    assert report_url not in inspect(client, application).content.decode()
+    workflow.mark_report_due(application, user=manager)
+    assert report_url in inspect(client, application).content.decode()

@@ -8,6 +8,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from aap_wagtail.formatting import format_amount
 from aap_wagtail.models import CallPage
@@ -82,8 +83,10 @@ def test_the_winners_rss_lists_the_newest_decisions_first(client, index, publish
     )
     description = first.findtext("description")
     summary = newer.answers["projet"]["synthesis"]
-    with translation.override("fr"):
-        assert description == f"<p>{summary}</p><p>Amount awarded: {format_amount(300)}</p>"
+    with translation.override("fr"):  # the public site's language
+        amount_line = gettext("Amount awarded: %(amount)s") % {"amount": format_amount(300)}
+    assert amount_line.startswith("Montant attribué")
+    assert description == f"<p>{summary}</p><p>{amount_line}</p>"
     assert [c.text for c in first.findall("category")] == ["Digital inclusion"]
 
 
