@@ -131,30 +131,38 @@ RESULT_TEMPLATES = {
 }
 
 
-@task()
-def send_result(application_id: int) -> int:
-    """Tell one applicant the outcome, once.
+def _send_once(application_id: int, sent_field: str, may_send, build_message) -> int:
+    """Send one e-mail about a dossier at most once, recorded in ``sent_field``.
 
-    The dossier's row is locked and ``results_sent_at`` set in the same transaction as the
-    sending: a retried job, a second click or a second worker finds it set and sends nothing;
-    a failed send rolls back, so the retry sends it. (Only a database failure between the
-    sending and the commit could make a retry send it again.)
+    The dossier's row is locked and ``sent_field`` set in the same transaction as the sending:
+    a retried job, a second click or a second worker finds it set and sends nothing; a failed
+    send rolls back, so the retry sends it. (Only a database failure between the sending and
+    the commit could make a retry send it again.)
     """
     from .models import Application
-    from .workflow import RESULT_STATES
 
     with transaction.atomic():
         application = (
             Application.objects.select_for_update(of=("self",))
-            .select_related("call", "decision", "eligibility_check")
+            .select_related("call")
             .get(pk=application_id)
         )
-        if (
-            application.results_sent_at is not None
-            or application.status not in RESULT_STATES
-            or not application.email
-        ):
+        if getattr(application, sent_field) is not None or not application.email:
             return 0
+        if not may_send(application):
+            return 0
+        sent = build_message(application).send()
+        setattr(application, sent_field, timezone.now())
+        application.save(update_fields=[sent_field])
+    return sent
+
+
+@task()
+def send_result(application_id: int) -> int:
+    """Tell one applicant the outcome (selected, not selected, waiting list, not eligible)."""
+    from .workflow import RESULT_STATES
+
+    def build(application):
         call = application.call
         context = {
             "application": application,
@@ -162,17 +170,15 @@ def send_result(application_id: int) -> int:
             "decision": getattr(application, "decision", None),
             "check": getattr(application, "eligibility_check", None),
         }
-        message = EmailMultiAlternatives(
+        return EmailMultiAlternatives(
             subject=_("Call “%(call)s”: the decision on your dossier %(reference)s")
             % {"call": call.title, "reference": application.reference},
             body=render_to_string(RESULT_TEMPLATES[application.status], context),
             to=[application.email],
             reply_to=_reply_to(call),
         )
-        sent = message.send()
-        application.results_sent_at = timezone.now()
-        application.save(update_fields=["results_sent_at"])
-    return sent
+
+    return _send_once(application_id, "results_sent_at", lambda a: a.status in RESULT_STATES, build)
 
 
 @task()
@@ -205,22 +211,11 @@ def notify_jury_member_of_assignment(
 def send_draft_reminder(application_id: int) -> int:
     """Remind the holder of an unfinished dossier that the call closes soon (once)."""
     from .dossier import resume_url
-    from .models import Application, ApplicationStatus
+    from .models import ApplicationStatus
 
-    with transaction.atomic():
-        application = (
-            Application.objects.select_for_update(of=("self",))
-            .select_related("call")
-            .get(pk=application_id)
-        )
-        if (
-            application.reminder_sent_at is not None
-            or application.status != ApplicationStatus.DRAFT
-            or not application.email
-        ):
-            return 0
+    def build(application):
         call = application.call
-        message = EmailMultiAlternatives(
+        return EmailMultiAlternatives(
             subject=_("Call “%(call)s”: your dossier is not sent yet") % {"call": call.title},
             body=render_to_string(
                 "aap_wagtail/emails/draft_reminder.txt",
@@ -229,10 +224,13 @@ def send_draft_reminder(application_id: int) -> int:
             to=[application.email],
             reply_to=_reply_to(call),
         )
-        sent = message.send()
-        application.reminder_sent_at = timezone.now()
-        application.save(update_fields=["reminder_sent_at"])
-    return sent
+
+    return _send_once(
+        application_id,
+        "reminder_sent_at",
+        lambda a: a.status == ApplicationStatus.DRAFT,
+        build,
+    )
 
 
 @task()

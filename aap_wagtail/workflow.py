@@ -383,6 +383,15 @@ def remove_assignment(assignment: JuryAssignment, *, user) -> None:
         assignment.delete()
 
 
+def _open_review(application: Application, member) -> tuple[Application, Review]:
+    """Lock the dossier, check the member may score it, and lock their review of it."""
+    application = _locked(application)
+    allowed, _reason = permissions.can_score(member, application)
+    if not allowed:
+        raise TransitionRefused(_("This dossier is not open to you for scoring."))
+    return application, _review_for(application, member)
+
+
 def _review_for(application: Application, member) -> Review:
     review, _created = Review.objects.select_for_update().get_or_create(
         application=application, member=member
@@ -397,11 +406,7 @@ def declare_conflict(application: Application, *, user, conflict: bool, note: st
     dossier disappears from their list.
     """
     with transaction.atomic():
-        application = _locked(application)
-        allowed, _reason = permissions.can_score(user, application)
-        if not allowed:
-            raise TransitionRefused(_("This dossier is not open to you for scoring."))
-        review = _review_for(application, user)
+        application, review = _open_review(application, user)
         if review.is_locked:
             raise TransitionRefused(_("Your review is submitted: ask a manager to unlock it."))
         review.conflict_of_interest = conflict
@@ -426,11 +431,7 @@ def save_review(
     on submission, missing.
     """
     with transaction.atomic():
-        application = _locked(application)
-        allowed, _reason = permissions.can_score(user, application)
-        if not allowed:
-            raise TransitionRefused(_("This dossier is not open to you for scoring."))
-        review = _review_for(application, user)
+        application, review = _open_review(application, user)
         if review.conflict_of_interest is None:
             raise TransitionRefused(_("First say whether you have a conflict of interest."))
         if review.conflict_of_interest:

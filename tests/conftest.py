@@ -151,3 +151,9 @@ def english_admin(monkeypatch, english):
     from wagtail.users.models import UserProfile
 
     monkeypatch.setattr(UserProfile, "get_preferred_language", lambda self: "en")
+
+
+@pytest.fixture
+def other_site_manager(db):
+    """A manager of another site (their group edits only another part of the page tree)."""
+    return factories.make_other_site_manager()[0]

@@ -111,3 +111,24 @@ def make_submitted(call: CallPage, *, status: str = "submitted", **fields):
     Application.objects.filter(pk=application.pk).update(status=status)
     application.refresh_from_db()
     return application
+
+
+def make_other_site_manager(other_index=None, username: str = "elsewhere"):
+    """``(manager, index)``: a manager whose group edits only another part of the page tree
+    (another site), with admin access."""
+    from django.contrib.auth.models import Group, Permission
+    from wagtail.models import GroupPagePermission
+
+    other_index = other_index or make_index(title="Other site")
+    group = Group.objects.create(name=f"Managers of {other_index.title} ({other_index.pk})")
+    group.permissions.add(
+        Permission.objects.get(codename="manage_applications"),
+        Permission.objects.get(codename="access_admin"),
+    )
+    for codename in ("add_page", "change_page", "publish_page"):
+        GroupPagePermission.objects.create(
+            group=group, page=other_index, permission=Permission.objects.get(codename=codename)
+        )
+    user = make_user(username)
+    user.groups.add(group)
+    return type(user).objects.get(pk=user.pk), other_index

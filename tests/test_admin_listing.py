@@ -9,10 +9,9 @@ import io
 
 import openpyxl
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.urls import reverse
-from wagtail.models import GroupPagePermission
 
 from aap_wagtail import admin as aap_admin
 from aap_wagtail import workflow
@@ -39,21 +38,7 @@ def listed(client, **params) -> list[str]:
     return [application.reference for application in response.context["object_list"]]
 
 
-def other_site_manager(other_index=None, username: str = "elsewhere"):
-    """A manager whose group edits only another part of the page tree (another site)."""
-    other_index = other_index or factories.make_index(title="Other site")
-    group = Group.objects.create(name=f"Managers of {other_index.title}")
-    group.permissions.add(
-        Permission.objects.get(codename="manage_applications"),
-        Permission.objects.get(codename="access_admin"),
-    )
-    for codename in ("add_page", "change_page", "publish_page"):
-        GroupPagePermission.objects.create(
-            group=group, page=other_index, permission=Permission.objects.get(codename=codename)
-        )
-    user = make_user(username)
-    user.groups.add(group)
-    return type(user).objects.get(pk=user.pk), other_index
+other_site_manager = factories.make_other_site_manager
 
 
 def refused(response) -> bool:

@@ -28,7 +28,6 @@ from aap_wagtail.models import (
     ReviewStatus,
 )
 
-from . import factories
 from .factories import make_submitted, make_user
 
 S = ApplicationStatus
@@ -53,26 +52,6 @@ def call(review_call):
 def staff(client, manager):
     client.force_login(manager)
     return client
-
-
-@pytest.fixture
-def other_site_manager(db):
-    """A manager whose group only edits another site's pages."""
-    from django.contrib.auth.models import Group, Permission
-    from wagtail.models import GroupPagePermission
-
-    other_index = factories.make_index(title="Other site")
-    group = Group.objects.create(name="Managers elsewhere")
-    group.permissions.add(
-        Permission.objects.get(codename="manage_applications"),
-        Permission.objects.get(codename="access_admin"),
-    )
-    GroupPagePermission.objects.create(
-        group=group, page=other_index, permission=Permission.objects.get(codename="change_page")
-    )
-    user = make_user("elsewhere")
-    user.groups.add(group)
-    return type(user).objects.get(pk=user.pk)
 
 
 def page_url(call, **query) -> str:

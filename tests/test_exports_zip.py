@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
-from wagtail.models import GroupPagePermission
 
 from aap_wagtail.admin import CALL_ACTIONS
 from aap_wagtail.exports import build_call_export, start_call_export
@@ -22,7 +20,7 @@ from aap_wagtail.models import Attachment, CallExport, ExportStatus
 from aap_wagtail.storage import get_private_storage
 
 from . import factories
-from .factories import make_submitted, make_user
+from .factories import make_submitted
 from .wizard_helpers import pdf_bytes
 
 
@@ -41,19 +39,7 @@ def attach(application, slot: str, name: str, data: bytes) -> Attachment:
 
 
 def other_site_manager():
-    """A manager whose group only edits another part of the page tree (another site)."""
-    other_index = factories.make_index(title="Other site")
-    group = Group.objects.create(name="Managers elsewhere")
-    group.permissions.add(
-        Permission.objects.get(codename="manage_applications"),
-        Permission.objects.get(codename="access_admin"),
-    )
-    GroupPagePermission.objects.create(
-        group=group, page=other_index, permission=Permission.objects.get(codename="change_page")
-    )
-    user = make_user("elsewhere")
-    user.groups.add(group)
-    return type(user).objects.get(pk=user.pk)
+    return factories.make_other_site_manager()[0]
 
 
 def client_for(user) -> Client:

@@ -19,32 +19,11 @@ from aap_wagtail.models import (
     ReviewScore,
 )
 
-from . import factories
 from .factories import make_submitted, make_user
 
 S = ApplicationStatus
 
 pytestmark = pytest.mark.usefixtures("english_admin")
-
-
-@pytest.fixture
-def other_site_manager(db):
-    """A manager whose group only edits another site's pages."""
-    from django.contrib.auth.models import Group, Permission
-    from wagtail.models import GroupPagePermission
-
-    other_index = factories.make_index(title="Other site")
-    group = Group.objects.create(name="Managers elsewhere")
-    group.permissions.add(
-        Permission.objects.get(codename="manage_applications"),
-        Permission.objects.get(codename="access_admin"),
-    )
-    GroupPagePermission.objects.create(
-        group=group, page=other_index, permission=Permission.objects.get(codename="change_page")
-    )
-    user = make_user("elsewhere")
-    user.groups.add(group)
-    return type(user).objects.get(pk=user.pk)
 
 
 def criteria(call):
