@@ -65,6 +65,14 @@ class WinnersAPIViewSet(BaseAPIViewSet):
             images=False,  # the list shows no report
         )
 
+    def paginate_queryset(self, queryset):
+        # Wagtail's pagination passes any offset to the database: 2**63 is a 500 there.
+        for name in ("offset", "limit"):
+            raw = self.request.GET.get(name, "")
+            if raw.strip().lstrip("-").isdigit() and abs(int(raw)) > 2**31 - 1:
+                raise BadRequestError(f"{name} is too large")
+        return super().paginate_queryset(queryset)
+
     def check_query_parameters(self, queryset):
         unknown = set(self.request.GET) - self.known_query_parameters
         if unknown:

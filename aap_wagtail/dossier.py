@@ -187,6 +187,36 @@ def find_previous_funding(call, identifier: str, email: str) -> Application | No
     )
 
 
+def report_owed(call, identifier: str, email: str) -> Application | None:
+    """An earlier funded dossier of this organisation (any other call) still owing its
+    end-of-project report (``rules.report_missing``), or None."""
+    if not identifier and not email:
+        return None
+    from django.db.models import Q
+
+    match = Q()
+    if identifier:
+        match |= Q(identifier=identifier)
+    if email:
+        match |= Q(email__iexact=email)
+    return (
+        Application.objects.filter(match, status__in=rules.REPORT_PENDING_STATES)
+        .exclude(call=call)
+        .order_by("submitted_at")
+        .first()
+    )
+
+
+def report_owed_message() -> str:
+    """What an applicant reads when an earlier project's report is missing. It names no call:
+    anyone can type an organisation's SIRET, and its funding is not theirs to learn."""
+    return _(
+        "An end-of-project report is expected from your organisation for a project funded "
+        "earlier: it must be received before a new dossier can be sent. Ask for the link to the "
+        "report form on %(url)s: it goes to the e-mail address of that earlier dossier."
+    ) % {"url": reverse("aap_wagtail:report_link_request")}
+
+
 @transaction.atomic
 def create_draft(request, call, email: str, wizard_state: dict[str, Any]) -> Application:
     """Create the draft once the applicant has given their e-mail (the organisation step)."""

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import conf, dossier, permissions, rules, tasks, workflow
+from .admin.listing import parse_id
 from .attachments import check_upload
 from .models import Application, ApplicationStatus, ProjectReport, ReportImage, ReportStatus
 
@@ -220,7 +221,8 @@ def save_report_with_images(application: Application, form: ProjectReportForm, *
 
 
 def _remove_image(application: Application, pk: str) -> bool:
-    if not pk.isdigit() or len(pk) > 18:
+    pk = parse_id(pk)
+    if pk is None:
         return False
     with transaction.atomic():
         locked = Application.objects.select_for_update().filter(pk=application.pk).first()
@@ -420,7 +422,8 @@ def report_image(request, pk: int):
     )
     response["X-Content-Type-Options"] = "nosniff"
     if reason == "public":
-        patch_cache_control(response, public=True, max_age=3600)
+        # Short: a report sent back for changes, or a call unpublished, must stop showing soon.
+        patch_cache_control(response, public=True, max_age=60)
     else:
         patch_cache_control(response, private=True, no_store=True)
     return response

@@ -51,12 +51,15 @@ PUBLIC_FIELDS = [
 
 
 def published_winners(root_page=None) -> QuerySet[Application]:
-    """Selected, consenting dossiers of live calls (under ``root_page``: a site's root)."""
+    """Selected, consenting dossiers of live calls whose results were sent (under
+    ``root_page``: a site's root)."""
     queryset = Application.objects.filter(
         status__in=WINNER_STATES,
         consent_publication=True,
         decision__outcome=DecisionOutcome.SELECTED,
         call__live=True,
+        # Public once the applicant has been told: never during the deliberation.
+        results_sent_at__isnull=False,
     ).exclude(public_slug="")
     # A call behind a Wagtail view restriction (password, login, groups) keeps its winners
     # private too: no restriction on the call page or on any of its ancestors.
@@ -176,7 +179,7 @@ def public_record(application: Application) -> PublicWinner:
             actions=found.actions,
             results=found.results,
             next_steps=found.next_steps,
-            budget_spent=found.budget_spent,
+            budget_spent=found.budget_spent if call.amounts_public else None,
             published_at=found.published_at,
             images=list(found.images.all()),
         )

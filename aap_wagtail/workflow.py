@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
-from . import permissions, rules, tasks
+from . import dossier, permissions, rules, tasks
 from .models import (
     Application,
     ApplicationStatus,
@@ -191,6 +191,10 @@ def submit_application(application: Application, *, user=None, now=None) -> Appl
         if paper_date is not None and not permissions.can_manage_application(user, application)[0]:
             paper_date = None
         refusal = rules.can_submit(application.call, now, received_by_post_on=paper_date)
+        if refusal is None and dossier.report_owed(
+            application.call, application.identifier, application.email
+        ):
+            refusal = dossier.report_owed_message()  # the Brest rule, also at the last step
         if refusal:
             raise TransitionRefused(refusal)
         old = application.status
@@ -675,7 +679,11 @@ def publish_report(application: Application, *, user):
         application = _locked(application)
         _require_manager(user, application)
         report = getattr(application, "report", None)
-        if report is None or application.status not in (S.REPORT_RECEIVED, S.ARCHIVED):
+        if (
+            report is None
+            or report.status != ReportStatus.SUBMITTED
+            or application.status not in (S.REPORT_RECEIVED, S.ARCHIVED)
+        ):
             raise TransitionRefused(_("There is no received report to publish."))
         report.status = ReportStatus.PUBLISHED
         report.published_at = timezone.now()

@@ -132,3 +132,13 @@ def make_other_site_manager(other_index=None, username: str = "elsewhere"):
     user = make_user(username)
     user.groups.add(group)
     return type(user).objects.get(pk=user.pk), other_index
+
+
+def announce(application):
+    """Tests only: mark the results as sent to the applicant (``workflow.send_results`` and its
+    e-mail are tested elsewhere); a winner is public only from then on."""
+    from aap_wagtail.models import Application
+
+    Application.objects.filter(pk=application.pk).update(results_sent_at=timezone.now())
+    application.refresh_from_db()
+    return application

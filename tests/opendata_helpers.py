@@ -23,7 +23,7 @@ from aap_wagtail.models import (
     WinnersIndexPage,
 )
 
-from .factories import make_submitted
+from .factories import announce, make_submitted
 
 S = ApplicationStatus
 _numbers = count(1)
@@ -145,7 +145,7 @@ def make_winner(
     )
     if decided_at is not None:
         Decision.objects.filter(application=decided).update(decided_at=decided_at)
-    return Application.objects.get(pk=decided.pk)
+    return announce(Application.objects.get(pk=decided.pk))
 
 
 def bulk_winners(call: CallPage, n: int, *, start: int = 0) -> list[Application]:
@@ -160,6 +160,7 @@ def bulk_winners(call: CallPage, n: int, *, start: int = 0) -> list[Application]
                 organisation_name=f"Association en nombre {start + i}",
                 project_title=f"Projet en nombre {start + i}",
                 public_slug=f"bulk-{call.pk}-{start + i}",
+                results_sent_at=timezone.now(),
                 reference=f"BULK-{start + i}",
                 answers=private_answers(start + i),
             )

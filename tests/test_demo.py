@@ -69,7 +69,7 @@ def test_the_demo_has_dossiers_at_the_jury_and_review_accounts(client, db):
     assert permissions.jury_applications(jury1).count() == 6
 
 
-def test_the_demo_deliberation_stays_within_the_envelope_and_keeps_results_unsent(db):
+def test_the_demo_deliberation_stays_within_the_envelope_and_its_results_are_sent(db):
     from aap_wagtail import workflow
     from aap_wagtail.models import Application
 
@@ -78,7 +78,9 @@ def test_the_demo_deliberation_stays_within_the_envelope_and_keeps_results_unsen
     assert workflow.awarded_total(closed) == closed.envelope
     not_selected = Application.objects.get(call=closed, status="not_selected")
     assert "aide aux devoirs" in not_selected.decision.reason
-    assert not Application.objects.filter(results_sent_at__isnull=False).exists()
+    decided = Application.objects.filter(call=closed).exclude(status="in_review")
+    assert decided.exists()
+    assert not decided.filter(results_sent_at__isnull=True).exists()  # told, hence public
 
 
 def test_the_demo_winners_page_lists_the_consenting_winners_in_french(client, db):

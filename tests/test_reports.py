@@ -21,6 +21,7 @@ from aap_wagtail import dossier, views_reports, winners, workflow
 from aap_wagtail.admin import CALL_ACTIONS
 from aap_wagtail.models import ApplicationStatus, CallPage, ReportImage, ReportStatus
 
+from . import factories
 from .factories import make_submitted
 from .test_admin_listing import other_site_manager
 
@@ -58,12 +59,14 @@ def make_winner(call, manager, *, consent: bool = True, email: str = "asso@examp
         project_title="Ateliers numériques",
         answers={"projet": {"synthesis": "Des ateliers pour tous."}},
     )
-    return workflow.decide(
-        application,
-        user=manager,
-        outcome="selected",
-        awarded_amount=Decimal("2000"),
-        support_kinds=["grant"],
+    return factories.announce(
+        workflow.decide(
+            application,
+            user=manager,
+            outcome="selected",
+            awarded_amount=Decimal("2000"),
+            support_kinds=["grant"],
+        )
     )
 
 
@@ -341,7 +344,7 @@ def test_five_images_at_most_and_one_can_be_removed_from_a_draft(
     assert "Tapé mais pas enregistré" in response.content.decode()
     assert len(response.context["form"].image_fields) == 1
     # Nonsense or another dossier's image: nothing happens.
-    for value in ["abc", "99999999", "1" * 40]:
+    for value in ["abc", "99999999", "1" * 40, "²", "-3"]:
         assert client.post(link, {"remove_image": value}).status_code == 200
     assert ReportImage.objects.count() == 4
 

@@ -40,10 +40,11 @@ def test_an_organisation_whose_report_is_missing_is_blocked_at_the_organisation_
     assert response.status_code == 200
     errors = response.context["form"].errors["identifier"]
     assert errors == [
-        "Your organisation was funded by the call “Usages du numérique 2022”. Its end-of-project "
-        "report must be received before a new dossier can be sent. Get the link to the report "
-        "form on /aap/bilan-lien/."
+        "An end-of-project report is expected from your organisation for a project funded "
+        "earlier: it must be received before a new dossier can be sent. Ask for the link to the "
+        "report form on /aap/bilan-lien/: it goes to the e-mail address of that earlier dossier."
     ]
+    assert "Usages du numérique 2022" not in errors[0]  # anyone can type a SIRET: no call named
     page = response.content.decode()
     assert f'href="{reverse("aap_wagtail:report_link_request")}"' in page
     assert 'data-aap-returning-rule="blocked"' in page
@@ -97,7 +98,7 @@ def test_a_match_by_e_mail_is_blocked_on_the_e_mail_field(client, dossier_call, 
     assert response.status_code == 200
     form = response.context["form"]
     assert "identifier" not in form.errors
-    assert "Usages du numérique 2022" in form.errors["email"][0]
+    assert "/aap/bilan-lien/" in form.errors["email"][0]
 
 
 def test_a_dossier_of_the_same_call_is_not_an_earlier_funding(client, dossier_call):
@@ -110,3 +111,29 @@ def test_the_eligibility_step_says_the_rule_plainly_with_the_link(client, dossie
     assert "data-aap-returning-rule" in page
     assert "end-of-project report must have been sent" in page
     assert f'href="{reverse("aap_wagtail:report_link_request")}"' in page
+
+
+def test_every_earlier_dossier_counts_and_the_rule_holds_at_submission(
+    client, dossier_call, earlier, make_call, english
+):
+    """An older project still owing its report is not hidden by a newer one whose report was
+    received; and a draft that passed the organisation step cannot be sent meanwhile."""
+    from aap_wagtail.models import CallPage
+
+    from .factories import make_submitted
+
+    newer_call = CallPage.objects.get(pk=make_call(title="Usages du numérique 2024").pk)
+    old = previous(earlier, "report_received")
+    make_submitted(newer_call, status="report_received", identifier=old.identifier)
+    draft = make_submitted(
+        dossier_call, status="draft", identifier=old.identifier, email="x@example.org"
+    )
+    workflow.submit_application(make_submitted(dossier_call, status="draft"))  # others: fine
+
+    Application.objects.filter(pk=old.pk).update(status="report_due")  # the older one owes it
+    response = organisation_step(client, dossier_call)
+    assert response.context["form"].errors["identifier"]
+    with pytest.raises(workflow.TransitionRefused, match="end-of-project report"):
+        workflow.submit_application(draft)
+    draft.refresh_from_db()
+    assert draft.status == "draft"

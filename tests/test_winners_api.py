@@ -156,6 +156,8 @@ def test_filters_by_year_axis_and_search(client, review_call, published, make_ca
         {"axis": "\x00"},
         {"limit": "x"},
         {"offset": "-1"},
+        {"offset": str(2**63)},
+        {"limit": str(2**63)},
         {"limit": "1000"},
         {"fields": "email"},
         {"email": "asso1@example.org"},

@@ -9,7 +9,7 @@ from django.core import mail
 from wagtail.models import ModelLogEntry
 
 from aap_wagtail import rules, winners, workflow
-from aap_wagtail.models import ApplicationStatus, CallPage, ReportStatus
+from aap_wagtail.models import Application, ApplicationStatus, CallPage, ReportStatus
 
 from . import factories
 from .factories import make_submitted
@@ -41,12 +41,14 @@ def make_winner(call, manager, *, consent=True, title="Ateliers numériques", am
         answers=PRIVATE_ANSWERS,
     )
     application.axes.set(call.axes.all()[:1])
-    return workflow.decide(
-        application,
-        user=manager,
-        outcome="selected",
-        awarded_amount=Decimal(amount),
-        support_kinds=["grant", "coaching"],
+    return factories.announce(
+        workflow.decide(
+            application,
+            user=manager,
+            outcome="selected",
+            awarded_amount=Decimal(amount),
+            support_kinds=["grant", "coaching"],
+        )
     )
 
 
@@ -56,7 +58,8 @@ def test_selection_gives_a_stable_slug_from_the_year_and_the_title(review_call, 
     year = winners.edition_year(review_call)
     assert first.public_slug == f"{year}-ateliers-numeriques"
     assert second.public_slug == f"{year}-ateliers-numeriques-2"
-    # Deciding again (a waiting list, a corrected amount) never changes the address.
+    # Deciding again (a corrected amount, before the results) never changes the address.
+    Application.objects.filter(pk=first.pk).update(results_sent_at=None)
     workflow.decide(first, user=manager, outcome="selected", awarded_amount=Decimal("1000"))
     first.refresh_from_db()
     assert first.public_slug == f"{year}-ateliers-numeriques"
@@ -195,3 +198,34 @@ def test_a_call_behind_a_view_restriction_keeps_its_winners_private(review_call,
     restriction.delete()
     PageViewRestriction.objects.create(page=review_call, restriction_type="login")
     assert winners.published_winners().count() == 0
+
+
+def test_a_winner_is_public_only_once_the_results_are_sent(
+    review_call, manager, django_capture_on_commit_callbacks
+):
+    application = make_submitted(review_call, status=S.IN_REVIEW, consent_publication=True)
+    workflow.decide(application, user=manager, outcome="selected", awarded_amount=Decimal("900"))
+    assert not winners.published_winners().exists()  # deliberation: nobody is told yet
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.send_results(review_call, user=manager)
+    assert list(winners.published_winners()) == [application]
+
+
+def test_only_a_report_the_applicant_sent_can_be_published(review_call, manager):
+    winner = workflow.mark_report_due(make_winner(review_call, manager), user=manager)
+    workflow.save_report(winner, {"title": "Brouillon", "actions": "x", "results": "y"})
+    # Staff move the dossier on by hand: the report is still the applicant's draft.
+    winner = workflow.mark_report_received(winner, user=manager)
+    with pytest.raises(workflow.TransitionRefused):
+        workflow.publish_report(winner, user=manager)
+    assert winners.public_record(winners.published_winners().get()).report is None
+
+
+def test_the_budget_spent_stays_private_when_amounts_are(make_call, manager):
+    call = CallPage.objects.get(pk=make_call(amounts_public=False).pk)
+    winner = workflow.mark_report_due(make_winner(call, manager), user=manager)
+    fields = {"title": "B", "actions": "x", "results": "y", "budget_spent": Decimal("4321")}
+    workflow.save_report(winner, fields, submit=True)
+    workflow.publish_report(winner, user=manager)
+    report = winners.public_record(winners.published_winners().get()).report
+    assert report is not None and report.budget_spent is None

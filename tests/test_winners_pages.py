@@ -148,14 +148,16 @@ def make_winner(
         size=1234,
         sha256="0" * 64,
     )
-    return workflow.decide(
-        application,
-        user=manager,
-        outcome="selected",
-        awarded_amount=Decimal(amount),
-        support_kinds=["grant", "coaching"],
-        council_deliberation_number=PRIVATE["deliberation"],
-        reason=PRIVATE["decision_reason"],
+    return factories.announce(
+        workflow.decide(
+            application,
+            user=manager,
+            outcome="selected",
+            awarded_amount=Decimal(amount),
+            support_kinds=["grant", "coaching"],
+            council_deliberation_number=PRIVATE["deliberation"],
+            reason=PRIVATE["decision_reason"],
+        )
     )
 
 

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from home.models import HomePage
 from wagtail.models import Page, Site
 
@@ -81,6 +82,7 @@ def build_winners(home, *, editions: int, per_edition: int) -> list[Application]
                     status=ApplicationStatus.SELECTED,
                     consent_publication=True,
                     public_slug=f"{year}-projet-{i}",
+                    results_sent_at=timezone.now(),
                     number=i + 1,
                     reference=f"AAP-{year}-{i:04d}",
                     email=f"asso{year}-{i}@example.org",

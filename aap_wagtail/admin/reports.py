@@ -129,7 +129,7 @@ def report_detail(request, pk: int):
             "report": report,
             "images": list(report.images.all()) if report is not None else [],
             "can_publish": report is not None
-            and report.status != ReportStatus.PUBLISHED
+            and report.status == ReportStatus.SUBMITTED
             and application.status in (S.REPORT_RECEIVED, S.ARCHIVED),
             "can_ask_changes": can_moderate,
             "changes_form": changes_form,

@@ -359,25 +359,19 @@ class OrganisationForm(FormsetStepForm):
 
     def _check_previous_report(self, cleaned):
         """The Brest rule: an organisation funded before must have sent its report first."""
-        from django.urls import reverse
 
         from .. import dossier
 
         if "identifier" in self.errors or "email" in self.errors:
             return
         identifier, email = cleaned.get("identifier") or "", cleaned.get("email") or ""
-        previous = dossier.find_previous_funding(self.call, identifier, email)
-        if not rules.report_missing(previous):
+        previous = dossier.report_owed(self.call, identifier, email)
+        if previous is None:
             return
         #: The earlier dossier whose report is missing (the step template links to the form).
         self.report_missing_for = previous
-        message = _(
-            "Your organisation was funded by the call “%(call)s”. Its end-of-project report must "
-            "be received before a new dossier can be sent. Get the link to the report form on "
-            "%(url)s."
-        ) % {"call": previous.call.title, "url": reverse("aap_wagtail:report_link_request")}
         field = "identifier" if identifier and previous.identifier == identifier else "email"
-        self.add_error(field, ValidationError(message, code="report_missing"))
+        self.add_error(field, ValidationError(dossier.report_owed_message(), code="report_missing"))
 
 
 # --- 3. Project --------------------------------------------------------------------------------

@@ -17,8 +17,9 @@ from decimal import Decimal
 
 from django.test.utils import override_settings
 
-from aap_wagtail import workflow
+from aap_wagtail import tasks, workflow
 from aap_wagtail.models import Application
+from aap_wagtail.workflow import RESULT_STATES
 
 ORGANISATIONS = [
     ("Les Écrans Partagés", "Ateliers numériques au centre social", "2300", 4, 4),
@@ -108,11 +109,16 @@ def load(call, manager, jurors) -> int:
                     submit=True,
                 )
         _deliberate(call, manager)
+        # The results e-mails (to the demo's in-memory mailbox): the winners become public.
+        for pk in Application.objects.filter(call=call, status__in=RESULT_STATES).values_list(
+            "pk", flat=True
+        ):
+            tasks.send_result.call(pk)
     return created
 
 
 def _deliberate(call, manager) -> None:
-    """The jury's decisions, within the envelope (the results are not sent)."""
+    """The jury's decisions, within the envelope."""
     number, date = COUNCIL_DELIBERATION
     for application in Application.objects.filter(call=call, status="in_review"):
         outcome, amount, support = DECISIONS[application.organisation_name]
