@@ -19,6 +19,8 @@ FEATURES: list[str] = [
     "deliberation",
     "listing",
     "reports",
+    "editions",
+    "presets",
 ]
 
 

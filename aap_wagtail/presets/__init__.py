@@ -2,7 +2,8 @@
 
 A preset holds everything an editor would type on a call page: texts, money, axes, criteria,
 documents, calendar. Loading is idempotent: loading the same preset under the same parent again
-updates the page it created (found by slug) instead of adding a second one.
+updates the page it created (found by slug) instead of adding a second one. ``export_preset``
+writes a call back in the same format, so a call can move to another site.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from .. import conf, rules
@@ -215,3 +216,70 @@ def load_preset(
         revision.publish()
     page.refresh_from_db()
     return LoadResult(page=page, created=existing is None)
+
+
+# --- export ---------------------------------------------------------------------------------
+
+#: Page fields inherited from Wagtail's Page that a preset carries (the rest is the tree's).
+EXPORTED_PAGE_FIELDS = ("title", "slug", "seo_title", "search_description")
+
+#: Fields of an inline part that belong to the database, not to the call's configuration.
+_PART_FIELDS_LEFT_OUT = {"id", "page", "sort_order"}
+
+
+def _exported_value(field: models.Field, value: Any) -> Any:
+    """A field's value as the loader reads it back: exact decimals, local ISO date-times."""
+    if value is None:
+        return None
+    if isinstance(field, models.DecimalField):
+        return f"{value:.{field.decimal_places}f}"
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if hasattr(value, "stream_block"):
+        # Plain block values, without the block ids (new ones are made on loading).
+        return [
+            {"type": child.block_type, "value": child.block.get_api_representation(child.value)}
+            for child in value
+        ]
+    return value
+
+
+def _exported_page(call: CallPage) -> dict[str, Any]:
+    names = [*EXPORTED_PAGE_FIELDS]
+    names += [f.name for f in CallPage._meta.local_concrete_fields if not f.primary_key]
+    page = {}
+    for name in names:
+        page[name] = _exported_value(CallPage._meta.get_field(name), getattr(call, name))
+    # "{year}" lets the loader rename the call when its dates move (see load_preset).
+    year = str(timezone.localtime(call.opens_at).year)
+    for name in ("title", "slug", "reference_prefix"):
+        if page.get(name):
+            page[name] = page[name].replace(year, "{year}")
+    return page
+
+
+def _exported_parts(call: CallPage, relation: str) -> list[dict[str, Any]]:
+    model = CallPage._meta.get_field(relation).related_model
+    fields = [f for f in model._meta.concrete_fields if f.name not in _PART_FIELDS_LEFT_OUT]
+    return [
+        {f.name: _exported_value(f, getattr(obj, f.name)) for f in fields}
+        for obj in getattr(call, relation).all().order_by("sort_order")
+    ]
+
+
+def export_preset(call: CallPage) -> dict[str, Any]:
+    """The call's configuration as preset data that ``load_preset`` reads back.
+
+    Everything an editor enters (texts, money, calendar, inline parts, extra questions) and
+    nothing else: no ids, no dossiers, no documents to download.
+    """
+    call = call.specific
+    page = _exported_page(call)
+    return {
+        "preset": page["slug"],
+        "description": f"{call.title} (exported call configuration)",
+        "page": page,
+        **{relation: _exported_parts(call, relation) for relation in CHILD_RELATIONS},
+    }

@@ -18,8 +18,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--parent",
             required=False,
-            help="The calls index page: its id, or its URL path on the default site, "
-            "e.g. /appels-a-projets/.",
+            help="The calls index page: its id, or its URL path on the default site (or on "
+            "--site), e.g. /appels-a-projets/.",
+        )
+        parser.add_argument(
+            "--site",
+            help="Hostname of the site whose URL path --parent gives (default: the default site).",
         )
         parser.add_argument(
             "--open-now",
@@ -40,7 +44,7 @@ class Command(BaseCommand):
             raise CommandError("Give a preset name or a .json file (see --list).")
         if not options["parent"]:
             raise CommandError("Give the calls index page with --parent.")
-        parent = self._find_parent(options["parent"])
+        parent = self._find_parent(options["parent"], options["site"])
         try:
             data = presets.read_preset(options["name"])
             days = options["shift_days"]
@@ -59,13 +63,19 @@ class Command(BaseCommand):
             )
         )
 
-    def _find_parent(self, ref: str) -> Page:
+    def _find_parent(self, ref: str, hostname: str | None = None) -> Page:
         from ...models import CallIndexPage
 
         if ref.isdigit():
             page = Page.objects.filter(pk=int(ref)).first()
         else:
-            site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+            sites = Site.objects.select_related("root_page")
+            if hostname:
+                site = sites.filter(hostname=hostname).first()
+                if site is None:
+                    raise CommandError(f"No site with the hostname {hostname!r}.")
+            else:
+                site = sites.filter(is_default_site=True).first()
             if site is None:
                 raise CommandError("No default site: give the parent page's id instead.")
             path = site.root_page.url_path + ref.strip("/") + "/"
