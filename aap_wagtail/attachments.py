@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from .extensions import upload_scanner
 from .models.applications import Application, Attachment
 
 MB = 1024 * 1024
@@ -329,7 +330,8 @@ def check_upload(upload: File, *, extensions: list[str], max_size_mb: int) -> Ch
     """Check an uploaded file for a document that accepts ``extensions`` up to ``max_size_mb``.
 
     Raises ``ValidationError`` with one of the codes ``empty``, ``too_big``, ``extension`` or
-    ``content`` and a message that tells the applicant what to do. The upload is rewound.
+    ``content`` and a message that tells the applicant what to do, or ``infected`` with the
+    message of the configured ``UPLOAD_SCANNER``. The upload is rewound.
     """
     name = clean_filename(getattr(upload, "name", "") or "")
     extension = _split_extension(name)[1].lower()
@@ -369,6 +371,10 @@ def check_upload(upload: File, *, extensions: list[str], max_size_mb: int) -> Ch
         head = upload.read(SNIFF_BYTES)
         upload.seek(0)
         detected_mime, page_count = _check_content(upload, head, extension, max_size_mb, is_text)
+        upload.seek(0)
+        refusal = upload_scanner().scan(upload, name=name)
+        if refusal:
+            raise ValidationError(refusal, code="infected")
     finally:
         upload.seek(0)
 

@@ -64,3 +64,28 @@ def _check_private_storage():
             obj="settings.AAP_WAGTAIL",
         )
     return None
+
+
+@checks.register("aap_wagtail")
+def check_extensions(app_configs, **kwargs):
+    """Each extension point must name an importable class with the method it is called by."""
+    from .extensions import EXTENSION_POINTS, problem
+
+    errors = []
+    for setting in EXTENSION_POINTS:
+        try:
+            message = problem(setting)
+        except ImproperlyConfigured:
+            return []  # a bad AAP_WAGTAIL is already reported by check_settings (E001)
+        if message:
+            base, method = EXTENSION_POINTS[setting]
+            errors.append(
+                checks.Error(
+                    message,
+                    hint=f"Name a subclass of {base.__module__}.{base.__name__} that "
+                    f"implements {method}().",
+                    id="aap_wagtail.E005",
+                    obj="settings.AAP_WAGTAIL",
+                )
+            )
+    return errors

@@ -45,6 +45,12 @@ def _positive_int(value: Any) -> str | None:
     return None
 
 
+def _dotted_path(value: Any) -> str | None:
+    if not isinstance(value, str) or "." not in value.strip(".") or " " in value:
+        return 'must be the dotted path of a class, like "myproject.checks.MyChecker"'
+    return None
+
+
 #: name -> (default, validator returning an error text or None, what it is for)
 DEFAULTS: dict[str, tuple[Any, Callable[[Any], str | None], str]] = {
     "BASE_TEMPLATE": (
@@ -83,6 +89,17 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], str | None], str]] = {
         _non_empty_string,
         "PRODID written in the iCalendar feeds.",
     ),
+    "IDENTIFIER_CHECKER": (
+        "aap_wagtail.extensions.FrenchIdentifierChecker",
+        _dotted_path,
+        "Class (an aap_wagtail.extensions.IdentifierChecker) that checks organisation numbers.",
+    ),
+    "UPLOAD_SCANNER": (
+        "aap_wagtail.extensions.NoScanner",
+        _dotted_path,
+        "Class (an aap_wagtail.extensions.UploadScanner) that looks at every uploaded file, "
+        "e.g. an antivirus.",
+    ),
 }
 
 _cache: dict[str, Any] | None = None
@@ -120,9 +137,11 @@ def reload() -> None:
     """Forget the cached values; the next ``get()`` re-reads and re-validates the settings."""
     global _cache
     _cache = None
+    from .extensions import reset as reset_extensions
     from .storage import reset_private_storage
 
     reset_private_storage()
+    reset_extensions()
 
 
 def reload_on_setting_changed(*, setting: str, **kwargs: Any) -> None:

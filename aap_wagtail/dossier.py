@@ -148,6 +148,7 @@ def send_resume_link(request, application: Application) -> None:
         _("Your dossier for “%(call)s”: the link to come back to it")
         % {"call": application.call.title},
         render_to_string("aap_wagtail/emails/resume_link.txt", context),
+        from_email=tasks.sender_for(application.call),
     )
 
 

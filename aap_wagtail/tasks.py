@@ -29,7 +29,21 @@ from . import conf
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["task", "task_backends", "enqueue_on_commit", "send_email"]
+__all__ = ["task", "task_backends", "enqueue_on_commit", "send_email", "sender_for"]
+
+
+def sender_for(call) -> str | None:
+    """The "From" address of the e-mails about ``call``: its site's ``sender_email``.
+
+    ``None`` (the server's ``DEFAULT_FROM_EMAIL``) when the site has none, so that each city of
+    a multi-site install writes from its own address.
+    """
+    from .models import AapSiteSettings
+
+    site = call.get_site()
+    if site is None:
+        return None
+    return AapSiteSettings.for_site(site).sender_email or None
 
 
 def enqueue_on_commit(task_obj: Any, *args: Any, using: str | None = None, **kwargs: Any) -> None:
@@ -58,10 +72,15 @@ def send_email(
     body: str,
     html_body: str = "",
     reply_to: list[str] | None = None,
+    from_email: str | None = None,
 ) -> int:
     """Send one e-mail (plain text, optional HTML alternative). Returns the number sent."""
     message = EmailMultiAlternatives(
-        subject=subject, body=body, to=recipients, reply_to=reply_to or None
+        subject=subject,
+        body=body,
+        from_email=from_email or None,
+        to=recipients,
+        reply_to=reply_to or None,
     )
     if html_body:
         message.attach_alternative(html_body, "text/html")
@@ -89,6 +108,7 @@ def send_submission_receipt(application_id: int) -> int:
     message = EmailMultiAlternatives(
         subject=_("Dossier received: %(reference)s") % {"reference": application.reference},
         body=render_to_string("aap_wagtail/emails/submission_receipt.txt", context),
+        from_email=sender_for(application.call),
         to=[application.email],
         reply_to=[application.call.contact_email] if application.call.contact_email else None,
     )
@@ -114,6 +134,7 @@ def notify_managers_of_submission(application_id: int) -> int:
             "aap_wagtail/emails/manager_notification.txt",
             {"application": application, "call": application.call},
         ),
+        from_email=sender_for(application.call),
         to=recipients,
     )
     return message.send()
@@ -174,6 +195,7 @@ def send_result(application_id: int) -> int:
             subject=_("Call “%(call)s”: the decision on your dossier %(reference)s")
             % {"call": call.title, "reference": application.reference},
             body=render_to_string(RESULT_TEMPLATES[application.status], context),
+            from_email=sender_for(call),
             to=[application.email],
             reply_to=_reply_to(call),
         )
@@ -201,6 +223,7 @@ def notify_jury_member_of_assignment(
             "aap_wagtail/emails/jury_assignment.txt",
             {"member": member, "call": call, "applications": dossiers},
         ),
+        from_email=sender_for(call),
         to=[member.email],
         reply_to=_reply_to(call),
     )
@@ -221,6 +244,7 @@ def send_draft_reminder(application_id: int) -> int:
                 "aap_wagtail/emails/draft_reminder.txt",
                 {"application": application, "call": call, "link": resume_url(None, application)},
             ),
+            from_email=sender_for(call),
             to=[application.email],
             reply_to=_reply_to(call),
         )
@@ -281,6 +305,7 @@ def send_report_link(application_id: int, message: str = "") -> int:
     return EmailMultiAlternatives(
         subject=_("Call “%(call)s”: your end-of-project report") % {"call": call.title},
         body=body,
+        from_email=sender_for(call),
         to=[application.email],
         reply_to=_reply_to(call),
     ).send()
@@ -299,5 +324,6 @@ def notify_managers_of_report(application_id: int) -> int:
         % {"reference": application.reference, "organisation": application.organisation_name},
         body=_("The end-of-project report of %(reference)s is waiting for moderation.")
         % {"reference": application.reference},
+        from_email=sender_for(application.call),
         to=recipients,
     ).send()

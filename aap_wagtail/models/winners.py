@@ -20,7 +20,8 @@ from .pages import AapPageMixin
 
 @register_setting(icon="site")
 class AapSiteSettings(BaseSiteSetting):
-    """Who awards the grants on this site: named in the open-data exports (SCDL)."""
+    """The identity of the body that runs the calls of this site (one per city on a
+    multi-site install): named in open data (SCDL), e-mails and the call pages."""
 
     attributing_body_name = models.CharField(
         _("name of the awarding body"),
@@ -35,10 +36,48 @@ class AapSiteSettings(BaseSiteSetting):
         validators=[RegexValidator(r"^\d{14}$", _("A SIRET is 14 digits."))],
     )
 
-    panels = [FieldPanel("attributing_body_name"), FieldPanel("attributing_body_siret")]
+    sender_email = models.EmailField(
+        _("sender e-mail address"),
+        blank=True,
+        help_text=_(
+            "The “From” address of the e-mails sent for this site's calls. "
+            "Leave empty to use the server's default address."
+        ),
+    )
+    data_protection_contact = models.TextField(
+        _("data-protection contact"),
+        blank=True,
+        help_text=_(
+            "Who applicants can write to about their personal data. Shown on the call pages "
+            "and at the last step of the application form."
+        ),
+    )
+    retention_years = models.PositiveSmallIntegerField(
+        _("retention period (years)"),
+        default=5,
+        help_text=_("How long dossiers are kept after the call, as told to applicants."),
+    )
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Shown at the top of the call pages."),
+    )
+
+    panels = [
+        FieldPanel("attributing_body_name"),
+        FieldPanel("attributing_body_siret"),
+        FieldPanel("sender_email"),
+        FieldPanel("data_protection_contact"),
+        FieldPanel("retention_years"),
+        FieldPanel("logo"),
+    ]
 
     class Meta:
-        verbose_name = _("calls for projects: open data")
+        verbose_name = _("calls for projects: site settings")
 
 
 class WinnersIndexPage(RoutablePageMixin, AapPageMixin, Page):

@@ -68,3 +68,12 @@ def aap_existing_file(form, name):
     """For a file already sent: its name and size, how to replace it, a button to remove it."""
     existing = getattr(form, "existing", {}).get(name)
     return {"attachment": existing, "page": form.call}
+
+
+@register.simple_tag
+def aap_site_settings(page):
+    """The ``AapSiteSettings`` of ``page``'s site (the city running the call), or ``None``."""
+    from ..models import AapSiteSettings
+
+    site = page.get_site() if page is not None else None
+    return AapSiteSettings.for_site(site) if site is not None else None

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import rules
+from ..extensions import identifier_checker
 from ..models import EnteredBy
 from . import steps
 
@@ -340,10 +341,11 @@ class OrganisationForm(FormsetStepForm):
 
     def clean_identifier(self):
         value = self.cleaned_data.get("identifier", "")
-        error = rules.check_identifier(value)
+        checker = identifier_checker()
+        error = checker.check(value)
         if error:
             raise ValidationError(error, code="identifier")
-        return rules.normalise_identifier(value)
+        return checker.normalise(value)
 
     def clean(self):
         cleaned = super().clean()
