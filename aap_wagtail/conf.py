@@ -51,6 +51,31 @@ def _dotted_path(value: Any) -> str | None:
     return None
 
 
+def _origins(value: Any) -> str | None:
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(v, str) and v.startswith(("http://", "https://")) and v.count("/") == 2
+        for v in value
+    ):
+        return 'must be a list of origins like "https://www.example.org" (no path)'
+    return None
+
+
+RATE_SCOPES = ("draft_creation", "link_request")
+
+
+def _rates(value: Any) -> str | None:
+    import re
+
+    if not isinstance(value, dict) or set(value) - set(RATE_SCOPES):
+        return f"must be a dict whose keys are among {', '.join(RATE_SCOPES)}"
+    for rate in value.values():
+        if rate is not None and not (
+            isinstance(rate, str) and re.fullmatch(r"[1-9]\d*/(second|minute|hour|day)", rate)
+        ):
+            return 'values must look like "10/hour" (or None for no limit)'
+    return None
+
+
 #: name -> (default, validator returning an error text or None, what it is for)
 DEFAULTS: dict[str, tuple[Any, Callable[[Any], str | None], str]] = {
     "BASE_TEMPLATE": (
@@ -99,6 +124,18 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], str | None], str]] = {
         _dotted_path,
         "Class (an aap_wagtail.extensions.UploadScanner) that looks at every uploaded file, "
         "e.g. an antivirus.",
+    ),
+    "API_CORS_ORIGINS": (
+        [],
+        _origins,
+        "Origins (scheme://host[:port]) of the front ends allowed to call the JSON API from a "
+        "browser.",
+    ),
+    "RATE_LIMITS": (
+        {"draft_creation": "20/hour", "link_request": "5/hour"},
+        _rates,
+        "How often one client (IP address) may start a dossier or ask for a link, "
+        "in the wizard and the API alike.",
     ),
 }
 

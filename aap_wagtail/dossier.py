@@ -84,19 +84,40 @@ def can_open(request, application: Application) -> tuple[bool, str]:
 
 
 def make_resume_token(application: Application) -> str:
-    return signing.dumps({"a": application.uuid.hex}, salt=RESUME_SALT, compress=True)
+    """The secret of a resume link, also the applicant's bearer token in the JSON API."""
+    payload = {"a": application.uuid.hex}
+    if application.access_generation:
+        payload["g"] = application.access_generation
+    return signing.dumps(payload, salt=RESUME_SALT, compress=True)
+
+
+def _read_token(token: str, *, salt: str, key: str, max_age: int) -> Application | None:
+    try:
+        payload = signing.loads(token, salt=salt, max_age=max_age)
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get(key), str):
+        return None
+    application = Application.objects.select_related("call").filter(uuid=payload[key]).first()
+    if application is None or payload.get("g", 0) != application.access_generation:
+        return None  # revoked: issued before the last revocation
+    return application
 
 
 def read_resume_token(token: str) -> Application | None:
-    """The application a resume link opens, or None if the link is forged or expired."""
+    """The application a resume link opens, or None if the link is forged, expired or revoked."""
     max_age = conf.get("RESUME_LINK_MAX_AGE_DAYS") * 24 * 3600
-    try:
-        payload = signing.loads(token, salt=RESUME_SALT, max_age=max_age)
-    except signing.BadSignature:  # includes SignatureExpired
-        return None
-    if not isinstance(payload, dict):
-        return None
-    return Application.objects.select_related("call").filter(uuid=payload.get("a")).first()
+    return _read_token(token, salt=RESUME_SALT, key="a", max_age=max_age)
+
+
+def revoke_links(application: Application) -> None:
+    """Every resume link, report link and API token issued so far stops working."""
+    from django.db.models import F
+
+    Application.objects.filter(pk=application.pk).update(
+        access_generation=F("access_generation") + 1
+    )
+    application.refresh_from_db(fields=["access_generation"])
 
 
 REPORT_SALT = "aap_wagtail.report"
@@ -105,18 +126,15 @@ REPORT_LINK_MAX_AGE = 366 * 24 * 3600
 
 
 def make_report_token(application: Application) -> str:
-    return signing.dumps({"r": application.uuid.hex}, salt=REPORT_SALT, compress=True)
+    payload = {"r": application.uuid.hex}
+    if application.access_generation:
+        payload["g"] = application.access_generation
+    return signing.dumps(payload, salt=REPORT_SALT, compress=True)
 
 
 def read_report_token(token: str) -> Application | None:
-    """The dossier a report link opens, or None if the link is forged or expired."""
-    try:
-        payload = signing.loads(token, salt=REPORT_SALT, max_age=REPORT_LINK_MAX_AGE)
-    except signing.BadSignature:
-        return None
-    if not isinstance(payload, dict):
-        return None
-    return Application.objects.select_related("call").filter(uuid=payload.get("r")).first()
+    """The dossier a report link opens, or None if the link is forged, expired or revoked."""
+    return _read_token(token, salt=REPORT_SALT, key="r", max_age=REPORT_LINK_MAX_AGE)
 
 
 def report_url(request, application: Application) -> str:
@@ -219,15 +237,21 @@ def report_owed_message() -> str:
 
 
 @transaction.atomic
-def create_draft(request, call, email: str, wizard_state: dict[str, Any]) -> Application:
-    """Create the draft once the applicant has given their e-mail (the organisation step)."""
+def create_draft(
+    request, call, email: str, wizard_state: dict[str, Any], *, in_browser: bool = True
+) -> Application:
+    """Create the draft once the applicant has given their e-mail (the organisation step).
+
+    ``in_browser``: the wizard's session may open it from now on (the JSON API has no session:
+    its caller holds the token instead)."""
     user = (
         request.user if getattr(request, "user", None) and request.user.is_authenticated else None
     )
     application = Application.objects.create(
         call=call, email=email, wizard_state=wizard_state, user=user
     )
-    remember(request, application)
+    if in_browser:
+        remember(request, application)
     return application
 
 
@@ -352,3 +376,34 @@ def check_page_limit(application: Application) -> str | None:
         if a.document is not None and a.document.counts_towards_page_limit
     )
     return rules.check_page_limit(application.call, dossier_text_length(application), pdf_pages)
+
+
+# --- the steps of one dossier (the wizard and the JSON API alike) -----------------------------
+
+
+def report_step_applies(application: Application | None) -> bool:
+    """The "previous project" step is asked of organisations funded before."""
+    return bool(application and application.funded_before)
+
+
+def applicable_steps(application: Application | None) -> list[str]:
+    from .wizard import steps
+
+    return [
+        name
+        for name, _label in steps.STEPS
+        if name != steps.REPORT or report_step_applies(application)
+    ]
+
+
+def step_form_kwargs(call, application: Application | None, step: str) -> dict[str, Any]:
+    """What a step's form needs besides the data: the call, the draft, and for the documents
+    step which documents apply (from the draft's own answers)."""
+    from .wizard import steps
+
+    kwargs: dict[str, Any] = {"call": call, "application": application}
+    if step == steps.DOCUMENTS:
+        organisation = application.answers.get(steps.ORGANISATION, {}) if application else {}
+        kwargs["has_partners"] = bool(organisation.get("partners"))
+        kwargs["funded_before"] = report_step_applies(application)
+    return kwargs

@@ -22,6 +22,21 @@ from django.utils.translation import gettext_lazy, ngettext
 from .formatting import format_amount, format_datetime
 
 
+class Problem(str):
+    """A refusal's message that also carries a stable, machine-readable ``code``.
+
+    It is a ``str``, so callers that only show the message need not care; the wizard puts the
+    code on the field's ``ValidationError`` and the JSON API returns it (``{code, message}``).
+    """
+
+    code: str
+
+    def __new__(cls, message: str, code: str) -> Problem:
+        problem = super().__new__(cls, message)
+        problem.code = code
+        return problem
+
+
 class CallStatus(str, enum.Enum):
     """Where a call stands in its calendar: derived from the dates, never stored."""
 
@@ -222,13 +237,17 @@ def check_text_length(value: str, limit: int | None) -> str | None:
     length = text_length(value)
     if limit and length > limit:
         over = length - limit
-        return ngettext(
-            "Your text has %(length)s characters; the limit is %(limit)s. "
-            "Shorten it by %(over)s character.",
-            "Your text has %(length)s characters; the limit is %(limit)s. "
-            "Shorten it by %(over)s characters.",
-            over,
-        ) % {"length": length, "limit": limit, "over": over}
+        return Problem(
+            ngettext(
+                "Your text has %(length)s characters; the limit is %(limit)s. "
+                "Shorten it by %(over)s character.",
+                "Your text has %(length)s characters; the limit is %(limit)s. "
+                "Shorten it by %(over)s characters.",
+                over,
+            )
+            % {"length": length, "limit": limit, "over": over},
+            "text_too_long",
+        )
     return None
 
 
@@ -242,10 +261,14 @@ def check_page_limit(call: Any, text_chars: int, pdf_pages: int = 0) -> str | No
         return None
     pages = estimate_pages(text_chars, pdf_pages)
     if pages > call.max_pages:
-        return _(
-            "Your dossier would fill about %(pages)s pages; this call accepts %(limit)s at most. "
-            "Shorten your answers."
-        ) % {"pages": pages, "limit": call.max_pages}
+        return Problem(
+            _(
+                "Your dossier would fill about %(pages)s pages; this call accepts %(limit)s at "
+                "most. Shorten your answers."
+            )
+            % {"pages": pages, "limit": call.max_pages},
+            "too_many_pages",
+        )
     return None
 
 
@@ -270,43 +293,53 @@ def check_budget(
     if requested is None:
         return errors
     if requested > call.max_grant:
-        errors["requested_amount"] = _("You can ask for %(max)s at most for one project.") % {
-            "max": format_amount(call.max_grant)
-        }
+        errors["requested_amount"] = Problem(
+            _("You can ask for %(max)s at most for one project.")
+            % {"max": format_amount(call.max_grant)},
+            "above_max_grant",
+        )
     elif call.min_grant is not None and requested < call.min_grant:
-        errors["requested_amount"] = _("This call gives at least %(min)s per project.") % {
-            "min": format_amount(call.min_grant)
-        }
+        errors["requested_amount"] = Problem(
+            _("This call gives at least %(min)s per project.")
+            % {"min": format_amount(call.min_grant)},
+            "below_min_grant",
+        )
     if total is not None:
         if requested > total:
             errors.setdefault(
                 "requested_amount",
-                _("The amount requested cannot be more than the project's total budget."),
+                Problem(
+                    _("The amount requested cannot be more than the project's total budget."),
+                    "above_total_budget",
+                ),
             )
         elif call.max_grant_percent is not None:
             cap = (total * call.max_grant_percent / Decimal(100)).quantize(Decimal("0.01"))
             if requested > cap:
-                errors.setdefault(
-                    "requested_amount",
-                    _(
-                        "You can ask for %(percent)s%% of the project's total budget at most, "
-                        "that is %(cap)s."
-                    )
-                    % {
-                        "percent": formats.number_format(
-                            call.max_grant_percent.normalize(), use_l10n=True
-                        ),
-                        "cap": format_amount(cap),
-                    },
-                )
+                message = _(
+                    "You can ask for %(percent)s%% of the project's total budget at most, "
+                    "that is %(cap)s."
+                ) % {
+                    "percent": formats.number_format(
+                        call.max_grant_percent.normalize(), use_l10n=True
+                    ),
+                    "cap": format_amount(cap),
+                }
+                errors.setdefault("requested_amount", Problem(message, "above_percent_cap"))
     if (
         call.cofunding_threshold is not None
         and requested > call.cofunding_threshold
         and other_income <= 0
     ):
-        errors["income"] = call.cofunding_message or _(
-            "Above %(threshold)s, show your own contribution or other funding in the income lines."
-        ) % {"threshold": format_amount(call.cofunding_threshold)}
+        errors["income"] = Problem(
+            call.cofunding_message
+            or _(
+                "Above %(threshold)s, show your own contribution or other funding in the "
+                "income lines."
+            )
+            % {"threshold": format_amount(call.cofunding_threshold)},
+            "cofunding_missing",
+        )
     return errors
 
 
@@ -324,13 +357,17 @@ def can_start_draft(call: Any, now: datetime.datetime | None = None) -> str | No
     """A draft can be started only while the call is open."""
     status = call_status(call, now)
     if status is CallStatus.UPCOMING:
-        return _("This call is not open yet: you can apply from %(opening)s.") % {
-            "opening": format_datetime(call.opens_at)
-        }
+        return Problem(
+            _("This call is not open yet: you can apply from %(opening)s.")
+            % {"opening": format_datetime(call.opens_at)},
+            "call_not_open",
+        )
     if status is CallStatus.CLOSED:
-        return _("This call closed on %(deadline)s. Applications are no longer accepted.") % {
-            "deadline": format_datetime(call.closes_at)
-        }
+        return Problem(
+            _("This call closed on %(deadline)s. Applications are no longer accepted.")
+            % {"deadline": format_datetime(call.closes_at)},
+            "call_closed",
+        )
     return None
 
 
@@ -356,10 +393,14 @@ def can_submit(
     if call.opens_at and now < call.opens_at.astimezone(datetime.timezone.utc):
         return can_start_draft(call, now)
     if now >= submission_closes_at(call):
-        return _(
-            "The deadline was %(deadline)s: this dossier can no longer be submitted. "
-            "Contact the call's team if you think this is a mistake."
-        ) % {"deadline": format_datetime(call.closes_at)}
+        return Problem(
+            _(
+                "The deadline was %(deadline)s: this dossier can no longer be submitted. "
+                "Contact the call's team if you think this is a mistake."
+            )
+            % {"deadline": format_datetime(call.closes_at)},
+            "deadline_passed",
+        )
     return None
 
 
@@ -406,7 +447,7 @@ def applicable_documents(call: Any, *, has_partners: bool, funded_before: bool) 
 
 def check_project_dates(start: datetime.date | None, end: datetime.date | None) -> str | None:
     if start and end and end < start:
-        return _("The end date must be after the start date.")
+        return Problem(_("The end date must be after the start date."), "end_before_start")
     return None
 
 
@@ -414,7 +455,7 @@ def check_mediator(helped: bool, name: str, structure: str) -> dict[str, str]:
     """When a mediator helps, say who and from which structure."""
     if not helped:
         return {}
-    message = _("Give the mediator's name and structure.")
+    message = Problem(_("Give the mediator's name and structure."), "mediator_missing")
     return {
         field: message
         for field, value in (("mediator_name", name), ("mediator_structure", structure))

@@ -327,3 +327,24 @@ def notify_managers_of_report(application_id: int) -> int:
         from_email=sender_for(application.call),
         to=recipients,
     ).send()
+
+
+@task()
+def purge_expired_dossiers(day: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+    """Anonymise the dossiers whose retention period has ended and delete the bank details due
+    (``retention.purge_expired``), as of ``day`` (ISO date; default today in the site's time
+    zone). Run it daily: ``manage.py aap_purge_expired`` from cron, or a scheduler."""
+    import datetime
+
+    from . import retention
+
+    today = datetime.date.fromisoformat(day) if day else None
+    report = retention.purge_expired(today, dry_run=dry_run)
+    logger.info(
+        "Retention purge of %s%s: %d dossier(s) anonymised, %d with bank details removed.",
+        report.day,
+        " (dry run)" if dry_run else "",
+        len(report.anonymised),
+        len(report.bank_details_removed),
+    )
+    return report.as_dict()

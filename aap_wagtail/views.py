@@ -5,13 +5,13 @@ import uuid as uuid_lib
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page, Site
 
-from . import conf, dossier, permissions, timeline, workflow
+from . import conf, dossier, permissions, ratelimit, timeline, workflow
 from .models import Application, ApplicationStatus, Attachment, CallPage
 
 
@@ -69,8 +69,12 @@ def resume_link_request(request, call):
     form = ResumeLinkForm(request.POST or None)
     sent = False
     if request.method == "POST" and form.is_valid():
-        dossier.send_links_for_email(request, call, form.cleaned_data["email"])
-        sent = True
+        refusal = ratelimit.check(request, "link_request")
+        if refusal:
+            form.add_error("email", refusal)
+        else:
+            dossier.send_links_for_email(request, call, form.cleaned_data["email"])
+            sent = True
     return _render(
         request, "aap_wagtail/wizard/resume_link_request.html", call, form=form, sent=sent
     )
@@ -98,6 +102,20 @@ def application_status(request, call, uuid: str):
         can_withdraw=application.status in workflow.WITHDRAWABLE,
         attachments=application.attachments.all(),
     )
+
+
+def application_data(request, call, uuid: str):
+    """The applicant's copy of everything their dossier holds, as a JSON file (GDPR access)."""
+    from .retention import applicant_data
+
+    application = _own_application(request, call, uuid)
+    response = JsonResponse(
+        applicant_data(application), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    name = application.reference or f"dossier-{application.uuid.hex[:8]}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def application_withdraw(request, call, uuid: str):

@@ -22,7 +22,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import conf, dossier, permissions, rules, tasks, workflow
+from . import conf, dossier, permissions, ratelimit, rules, tasks, workflow
 from .admin.listing import parse_id
 from .attachments import check_upload
 from .models import Application, ApplicationStatus, ProjectReport, ReportImage, ReportStatus
@@ -374,8 +374,12 @@ def report_link_request(request):
     form = ReportLinkForm(request.POST or None)
     sent = False
     if request.method == "POST" and form.is_valid():
-        send_report_links_for_email(form.cleaned_data["email"])
-        sent = True
+        refusal = ratelimit.check(request, "link_request")
+        if refusal:
+            form.add_error("email", refusal)
+        else:
+            send_report_links_for_email(form.cleaned_data["email"])
+            sent = True
     return _render(request, "aap_wagtail/reports/link_request.html", form=form, sent=sent)
 
 

@@ -33,3 +33,15 @@ def register_application_actions(actions):
         (dossier.PAPER_ACTION, _("Enter a paper dossier"), _("Paper dossier received by post")),
     ]:
         actions.register_action(action, label, message)
+
+
+@hooks.register("register_log_actions")
+def register_retention_actions(actions):
+    from . import retention
+
+    actions.register_action(
+        retention.PURGE_ACTION, _("Delete personal data"), _("Personal data and files deleted")
+    )
+    actions.register_action(
+        retention.BANK_DETAILS_ACTION, _("Delete bank details"), _("Bank details deleted")
+    )

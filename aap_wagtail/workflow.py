@@ -174,11 +174,15 @@ def available_transitions(application: Application, user) -> list[Transition]:
     return found
 
 
-def submit_application(application: Application, *, user=None, now=None) -> Application:
+def submit_application(
+    application: Application, *, user=None, now=None, submission_key: str = ""
+) -> Application:
     """Submit a draft: reference, status, log; then the receipt and the managers' notice.
 
     Submitting an application that is already submitted returns it unchanged, so a double
-    click or a replayed request gives the same dossier and a single e-mail.
+    click or a replayed request gives the same dossier and a single e-mail. ``submission_key``
+    (the API's Idempotency-Key) is kept with the submission, so a retry can be told apart
+    from another request.
     """
     with transaction.atomic():
         application = _locked(application)
@@ -202,8 +206,16 @@ def submit_application(application: Application, *, user=None, now=None) -> Appl
         application.reference = rules.format_reference(application.call, application.number)
         application.status = ApplicationStatus.SUBMITTED
         application.submitted_at = now or timezone.now()
+        application.submission_key = submission_key
         application.save(
-            update_fields=["number", "reference", "status", "submitted_at", "updated_at"]
+            update_fields=[
+                "number",
+                "reference",
+                "status",
+                "submitted_at",
+                "submission_key",
+                "updated_at",
+            ]
         )
         _log(application, SUBMIT_ACTION, user, old)
         tasks.enqueue_on_commit(tasks.send_submission_receipt, application.pk)

@@ -8,6 +8,24 @@ from aap_wagtail.models import CallPage, EligibilityQuestion, RequiredDocument
 from . import factories
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+#: The browser the tests marked ``e2e`` drive (Debian's ``chromium`` package).
+CHROMIUM = os.environ.get("AAP_CHROMIUM", "/usr/bin/chromium")
+
+
+def e2e_missing() -> str:
+    """Why the browser tests cannot run on this machine ("" when they can)."""
+    import importlib.util
+
+    if importlib.util.find_spec("playwright") is None:
+        return "the Python package playwright is not installed (pip install -e '.[test]')"
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"{CHROMIUM} is missing (apt-get install chromium, or run .ci/e2e-deps)"
+    return ""
+
+
+def pytest_report_header(config):
+    missing = e2e_missing()
+    return f"e2e: {'deselected: ' + missing if missing else 'Chromium at ' + CHROMIUM}"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -15,14 +33,24 @@ def pytest_collection_modifyitems(config, items):
 
     Without REDIS_URL they are deselected (reported as such, not skipped). With
     AAP_REQUIRE_SERVICES=1 (CI), a missing REDIS_URL is an error instead.
+
+    Tests marked ``e2e`` need Playwright and Chromium: without them they are deselected too,
+    and with AAP_REQUIRE_E2E=1 (CI) their absence is an error.
     """
-    if REDIS_URL:
-        return
-    if os.environ.get("AAP_REQUIRE_SERVICES") == "1":
-        raise pytest.UsageError("AAP_REQUIRE_SERVICES=1 but REDIS_URL is not set.")
+    unavailable = []
+    if not REDIS_URL:
+        if os.environ.get("AAP_REQUIRE_SERVICES") == "1":
+            raise pytest.UsageError("AAP_REQUIRE_SERVICES=1 but REDIS_URL is not set.")
+        unavailable.append("services")
+    missing = e2e_missing()
+    if missing:
+        if os.environ.get("AAP_REQUIRE_E2E") == "1":
+            raise pytest.UsageError(f"AAP_REQUIRE_E2E=1 but {missing}.")
+        unavailable.append("e2e")
     selected, deselected = [], []
     for item in items:
-        (deselected if item.get_closest_marker("services") else selected).append(item)
+        skip = any(item.get_closest_marker(marker) for marker in unavailable)
+        (deselected if skip else selected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected

@@ -13,7 +13,11 @@ if REDIS_URL:
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="aap-test-media-")
 PRIVATE_ROOT = tempfile.mkdtemp(prefix="aap-test-private-")
-AAP_WAGTAIL = {"PRIVATE_STORAGE": {"OPTIONS": {"location": PRIVATE_ROOT}}}
+AAP_WAGTAIL = {
+    "PRIVATE_STORAGE": {"OPTIONS": {"location": PRIVATE_ROOT}},
+    # Tests start many dossiers from one address; the rate-limit tests set their own limits.
+    "RATE_LIMITS": {"draft_creation": "10000/hour", "link_request": "10000/hour"},
+}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {

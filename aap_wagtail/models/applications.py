@@ -159,6 +159,13 @@ class Application(models.Model):
         help_text=_("Year and title, set once when the dossier is selected; never changes."),
     )
     results_sent_at = models.DateTimeField(_("results sent"), null=True, blank=True)
+    #: Part of every resume link and API token; raising it revokes all those issued before.
+    access_generation = models.PositiveIntegerField(default=0, editable=False)
+    #: Set by ``retention.anonymise``: personal data removed after the retention period.
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
+    #: The Idempotency-Key of the API request that submitted the dossier (a retry is answered
+    #: with the same result instead of an error).
+    submission_key = models.CharField(max_length=100, blank=True, editable=False)
 
     objects = ApplicationQuerySet.as_manager()
 

@@ -207,6 +207,14 @@ class RequiredDocument(Orderable):
         default=False,
         help_text=_("Tick when this document is part of the dossier itself: its PDF pages count."),
     )
+    holds_bank_details = models.BooleanField(
+        _("holds bank details"),
+        default=False,
+        help_text=_(
+            "Tick for a bank details form (RIB): these files are deleted earlier than the rest "
+            "of the dossier (see the call's retention periods)."
+        ),
+    )
 
     panels = [
         FieldPanel("label"),
@@ -214,6 +222,7 @@ class RequiredDocument(Orderable):
         FieldPanel("required_when"),
         FieldRowPanel([FieldPanel("accepted_types"), FieldPanel("max_size_mb")]),
         FieldPanel("counts_towards_page_limit"),
+        FieldPanel("holds_bank_details"),
     ]
     api_fields = [
         APIField("id"),

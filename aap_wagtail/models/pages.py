@@ -249,6 +249,27 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
         blank=True,
         help_text=_("What applicants agree to about publishing their project if it is selected."),
     )
+    retention_months = models.PositiveSmallIntegerField(
+        _("keep the dossiers (months after the decision)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text=_(
+            "Then their personal data and files are deleted; the reference, amounts and decision "
+            "stay. Leave empty to use the site's retention period."
+        ),
+    )
+    bank_details_months = models.PositiveSmallIntegerField(
+        _("keep the bank details (months after the decision)"),
+        null=True,
+        blank=True,
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text=_(
+            "The documents marked as bank details are deleted this long after the decision, "
+            "earlier than the rest. Leave empty to delete them with the rest of the dossier."
+        ),
+    )
 
     base_form_class = CallPageForm
     parent_page_types = ["aap_wagtail.CallIndexPage"]
@@ -313,6 +334,10 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
             heading=_("Contact"),
         ),
         FieldPanel("publication_consent_text"),
+        MultiFieldPanel(
+            [FieldPanel("retention_months"), FieldPanel("bank_details_months")],
+            heading=_("Personal data"),
+        ),
         FieldPanel("amounts_public"),
         FieldPanel("open_data_licence"),
         FieldPanel("notification_emails"),
@@ -429,6 +454,12 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
         from .. import views
 
         return views.application_status(request, self, uuid)
+
+    @path("dossier/<str:uuid>/donnees/", name="application_data")
+    def application_data(self, request, uuid):
+        from .. import views
+
+        return views.application_data(request, self, uuid)
 
     @path("dossier/<str:uuid>/retirer/", name="application_withdraw")
     def application_withdraw(self, request, uuid):

@@ -55,7 +55,19 @@ class AapSiteSettings(BaseSiteSetting):
     retention_years = models.PositiveSmallIntegerField(
         _("retention period (years)"),
         default=5,
-        help_text=_("How long dossiers are kept after the call, as told to applicants."),
+        help_text=_(
+            "How long dossiers are kept after their decision, for the calls that set no "
+            "period of their own. Then their personal data and files are deleted."
+        ),
+    )
+    privacy_notice = RichTextField(
+        _("privacy notice"),
+        blank=True,
+        features=["bold", "italic", "link", "ul", "ol"],
+        help_text=_(
+            "What the city does with applicants' personal data, why, for how long, and their "
+            "rights. Shown just before applicants agree to it, at the last step of the form."
+        ),
     )
     logo = models.ForeignKey(
         "wagtailimages.Image",
@@ -73,6 +85,7 @@ class AapSiteSettings(BaseSiteSetting):
         FieldPanel("sender_email"),
         FieldPanel("data_protection_contact"),
         FieldPanel("retention_years"),
+        FieldPanel("privacy_notice"),
         FieldPanel("logo"),
     ]
 

@@ -22,6 +22,11 @@ YES_NO = [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
 
 
+def coded_error(message: str, code: str = "invalid") -> ValidationError:
+    """A field error with a stable code: the rule's own (``rules.Problem``) or ``code``."""
+    return ValidationError(message, code=getattr(message, "code", code))
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
@@ -92,7 +97,7 @@ class StepForm(forms.Form):
         for name in self.long_text_fields:
             error = rules.check_text_length(cleaned.get(name) or "", self.call.max_text_length)
             if error:
-                self.add_error(name, error)
+                self.add_error(name, coded_error(error))
         return cleaned
 
     @cached_property
@@ -189,12 +194,12 @@ class EligibilityForm(StepForm):
             q.pk: cleaned[f"q{q.pk}"] == "yes" for q in self.questions if f"q{q.pk}" in cleaned
         }
         for q in rules.failed_eligibility(self.call, answers):
-            self.add_error(f"q{q.pk}", q.explanation)
+            self.add_error(f"q{q.pk}", coded_error(q.explanation, "not_eligible"))
         if not self.errors and self.application is None:
             # Only a new dossier needs an open call; a draft may finish within the grace period.
             error = rules.can_start_draft(self.call)
             if error:
-                raise ValidationError(error, code="closed")
+                raise coded_error(error)
         return cleaned
 
 
@@ -210,7 +215,10 @@ class PartnerForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("role") and not cleaned.get("name"):
-            self.add_error("name", _("Give the partner's name, or empty this line."))
+            self.add_error(
+                "name",
+                coded_error(_("Give the partner's name, or empty this line."), "name_missing"),
+            )
         return cleaned
 
 
@@ -330,7 +338,9 @@ class OrganisationForm(FormsetStepForm):
         label=gettext_lazy("Mediator's structure"), max_length=255, required=False
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, may_create=None, **kwargs):
+        #: Asked once the step is valid and before the draft is created: the rate limit.
+        self.may_create = may_create
         super().__init__(*args, **kwargs)
         if self.application is not None and self.application.entered_by == EnteredBy.STAFF:
             # A paper dossier: the applicant may have no e-mail address.
@@ -355,8 +365,12 @@ class OrganisationForm(FormsetStepForm):
             cleaned.get("mediator_structure", ""),
         )
         for name, message in errors.items():
-            self.add_error(name, message)
+            self.add_error(name, coded_error(message))
         self._check_previous_report(cleaned)
+        if not self.errors and self.application is None and self.may_create is not None:
+            refusal = self.may_create()
+            if refusal:
+                self.add_error(None, coded_error(refusal, "rate_limited"))
         return cleaned
 
     def _check_previous_report(self, cleaned):
@@ -430,9 +444,11 @@ class BudgetLineForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("label") and cleaned.get("amount") is None:
-            self.add_error("amount", _("Give the amount of this line."))
+            self.add_error(
+                "amount", coded_error(_("Give the amount of this line."), "amount_missing")
+            )
         if cleaned.get("amount") is not None and not cleaned.get("label"):
-            self.add_error("label", _("Say what this amount is for."))
+            self.add_error("label", coded_error(_("Say what this amount is for."), "label_missing"))
         return cleaned
 
 
@@ -465,7 +481,7 @@ class BudgetForm(FormsetStepForm):
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
         error = rules.check_project_dates(start, end)
         if error:
-            self.add_error("end_date", error)
+            self.add_error("end_date", coded_error(error))
         income_ok = self.formsets["income"].is_valid()
         other_income = (
             rules.sum_amounts(Decimal(line["amount"]) for line in self.lines("income"))
@@ -480,9 +496,9 @@ class BudgetForm(FormsetStepForm):
         )
         self.income_error = errors.pop("income", None)
         for field, message in errors.items():
-            self.add_error(field, message)
+            self.add_error(field, coded_error(message))
         if self.income_error:
-            self.add_error(None, self.income_error)
+            self.add_error(None, coded_error(self.income_error))
         if self.formsets["expenses"].is_valid() and cleaned.get("requested_amount") is not None:
             expenses = rules.sum_amounts(Decimal(line["amount"]) for line in self.lines("expenses"))
             warning = rules.budget_warning(expenses, other_income + cleaned["requested_amount"])
@@ -527,7 +543,7 @@ class DocumentsForm(StepForm):
         for doc in self.documents:
             name = f"doc{doc.pk}"
             if not cleaned.get(name) and name not in self.existing and name not in self.errors:
-                self.add_error(name, _("Attach this document."))
+                self.add_error(name, coded_error(_("Attach this document."), "document_missing"))
         return cleaned
 
     def to_answers(self):

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from formtools.wizard.views import NamedUrlWizardView
 
-from .. import conf, dossier, rules, workflow
+from .. import conf, dossier, ratelimit, rules, workflow
 from ..models import ApplicationStatus
 from . import steps
 from .forms import STEP_FORMS
@@ -22,8 +22,7 @@ BEFORE_DRAFT = (steps.ELIGIBILITY, steps.ORGANISATION)
 
 
 def _report_applies(wizard) -> bool:
-    application = wizard.request.aap_application
-    return bool(application and application.funded_before)
+    return dossier.report_step_applies(wizard.request.aap_application)
 
 
 class ApplicationWizard(NamedUrlWizardView):
@@ -85,12 +84,9 @@ class ApplicationWizard(NamedUrlWizardView):
     # --- forms ---------------------------------------------------------------------------------
 
     def get_form_kwargs(self, step=None):
-        kwargs = {"call": self.call, "application": self.request.aap_application}
-        if step == steps.DOCUMENTS:
-            application = self.request.aap_application
-            organisation = application.answers.get(steps.ORGANISATION, {}) if application else {}
-            kwargs["has_partners"] = bool(organisation.get("partners"))
-            kwargs["funded_before"] = bool(application and application.funded_before)
+        kwargs = dossier.step_form_kwargs(self.call, self.request.aap_application, step)
+        if step == steps.ORGANISATION and self.request.aap_application is None:
+            kwargs["may_create"] = lambda: ratelimit.check(self.request, "draft_creation")
         return kwargs
 
     def post(self, *args, **kwargs):

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "example_site.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -141,3 +142,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"aap_wagtail": {"handlers": ["console"], "level": "INFO"}},
 }
+
+# Security headers on every public page (see example_site/security.py and docs/deployment.md).
+# Django's defaults already send X-Frame-Options: DENY, X-Content-Type-Options: nosniff,
+# Referrer-Policy: same-origin and Cross-Origin-Opener-Policy: same-origin. Production adds
+# HTTPS, HSTS and secure cookies: example_site/settings_production.py.
+CONTENT_SECURITY_POLICY = os.environ.get(
+    "DJANGO_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
+CONTENT_SECURITY_POLICY_EXEMPT = ["/admin/", "/django-rq/"]  # Wagtail's admin has inline code
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"

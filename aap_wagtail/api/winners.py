@@ -20,9 +20,9 @@ from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import BaseAPIViewSet
 from wagtail.models import Site
 
-from . import opendata, winners
-from .admin.listing import parse_id
-from .models import Application
+from .. import opendata, winners
+from ..admin.listing import parse_id
+from ..models import Application
 
 #: What a winner is called in ``meta.type``.
 WINNER_TYPE = "aap_wagtail.Winner"
@@ -86,7 +86,7 @@ class WinnersAPIViewSet(BaseAPIViewSet):
     def _winners_index(self):
         """The site's winners index (for ``meta.html_url``), looked up once per request."""
         if not hasattr(self, "_index"):
-            from .models import WinnersIndexPage
+            from ..models import WinnersIndexPage
 
             site = self.get_site()
             self._index = (
