@@ -206,7 +206,13 @@ def _check_zip_document(upload: File, extension: str, max_size_mb: int) -> None:
 def _pdf_has_script(reader) -> bool:
     """Whether any object of the PDF is or points to JavaScript (``/JS``, ``/JavaScript``),
     reachable from the trailer or only listed in the cross-reference table."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        IndirectObject,
+        NameObject,
+        StreamObject,
+    )
 
     pending: list = [reader.trailer]
     for generation, numbers in reader.xref.items():
@@ -224,6 +230,11 @@ def _pdf_has_script(reader) -> bool:
                 obj = obj.get_object()
             except Exception:  # an object pypdf cannot parse holds nothing it could run either
                 continue
+            if isinstance(obj, StreamObject) and obj.get("/Type") != "/ObjStm":
+                # pypdf keeps every object it reads: without this, each page's picture would
+                # stay, and a 50 MB scan be whole in memory. (Object streams stay: pypdf reads
+                # the compressed objects from them.)
+                getattr(reader, "resolved_objects", {}).pop((key[1], key[0]), None)
         if isinstance(obj, DictionaryObject):
             # dict.items() keeps indirect references unresolved: they are visited once each.
             for key, value in dict.items(obj):

@@ -60,6 +60,12 @@ def _origins(value: Any) -> str | None:
     return None
 
 
+def _options(value: Any) -> str | None:
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        return 'must be a dict of keyword arguments, like {"host": "clamav", "port": 3310}'
+    return None
+
+
 RATE_SCOPES = ("draft_creation", "link_request")
 
 
@@ -124,6 +130,12 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], str | None], str]] = {
         _dotted_path,
         "Class (an aap_wagtail.extensions.UploadScanner) that looks at every uploaded file, "
         "e.g. an antivirus.",
+    ),
+    "UPLOAD_SCANNER_OPTIONS": (
+        {},
+        _options,
+        "Keyword arguments given to the UPLOAD_SCANNER class, e.g. the host and port of clamd "
+        "for aap_wagtail.extensions.ClamdScanner.",
     ),
     "API_CORS_ORIGINS": (
         [],

@@ -7,6 +7,7 @@ are not made here (see ``workflow``).
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.core import signing
@@ -167,6 +168,8 @@ def send_resume_link(request, application: Application) -> None:
         % {"call": application.call.title},
         render_to_string("aap_wagtail/emails/resume_link.txt", context),
         from_email=tasks.sender_for(application.call),
+        # One key per link sent: a retried job sends this link once, a new request a new one.
+        idempotency_key=f"resume-link:{application.pk}:{uuid.uuid4().hex}",
     )
 
 

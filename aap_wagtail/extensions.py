@@ -5,21 +5,31 @@ Each one is a dotted path in ``settings.AAP_WAGTAIL`` naming a subclass of a bas
 - ``IDENTIFIER_CHECKER`` (an ``IdentifierChecker``): which organisation numbers the wizard
   accepts. Default: ``FrenchIdentifierChecker`` (RNA or SIRET).
 - ``UPLOAD_SCANNER`` (an ``UploadScanner``): a last look at every uploaded file, e.g. an
-  antivirus. Default: ``NoScanner``.
+  antivirus. Default: ``NoScanner``; ``ClamdScanner`` asks a ClamAV daemon. It is created with
+  ``UPLOAD_SCANNER_OPTIONS`` as keyword arguments.
 
-The class is imported once per dotted path and instantiated without arguments; the settings are
-re-read when they change (``override_settings`` works in tests). ``manage.py check`` reports a
-path that cannot be imported or a class without the method (``aap_wagtail.E005``).
+The class is imported once per dotted path and instantiated (without arguments, but for the
+scanner's options); the settings are re-read when they change (``override_settings`` works in
+tests). ``manage.py check`` reports a path that cannot be imported, a class without the method,
+or options the scanner does not take (``aap_wagtail.E005``).
 """
 
 from __future__ import annotations
 
+import inspect
+import json
+import logging
+import socket
+import struct
 from functools import lru_cache
 from typing import IO, Any
 
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from . import conf, rules
+
+logger = logging.getLogger(__name__)
 
 
 class IdentifierChecker:
@@ -72,11 +82,101 @@ class NoScanner(UploadScanner):
         return None
 
 
+class ScannerUnavailable(Exception):
+    """The antivirus could not give a verdict (down, too slow, or it answered an error)."""
+
+
+class ClamdScanner(UploadScanner):
+    """Asks a ClamAV daemon (``clamd``) with its ``INSTREAM`` command, over TCP or a Unix
+    socket; nothing to install on the Python side.
+
+    Options (``AAP_WAGTAIL["UPLOAD_SCANNER_OPTIONS"]``): ``host`` and ``port`` (default
+    ``127.0.0.1:3310``) or ``unix_socket`` (a path, e.g. ``/run/clamav/clamd.ctl``);
+    ``timeout`` in seconds (default 30); ``refuse_when_unavailable`` (default ``True``): a file
+    that clamd could not look at is refused, so that no file gets in unchecked. Keep clamd's
+    ``StreamMaxLength`` above the largest file a call accepts: clamd refuses longer streams.
+    """
+
+    CHUNK_BYTES = 64 * 1024
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 3310,
+        unix_socket: str = "",
+        timeout: float = 30.0,
+        refuse_when_unavailable: bool = True,
+    ):
+        self.host = host
+        self.port = int(port)
+        self.unix_socket = unix_socket
+        self.timeout = float(timeout)
+        self.refuse_when_unavailable = refuse_when_unavailable
+
+    def scan(self, file_obj: IO[bytes], *, name: str) -> str | None:
+        try:
+            found = self.signature(file_obj)
+        except ScannerUnavailable as error:
+            logger.warning("clamd could not scan %r: %s", name, error)
+            if self.refuse_when_unavailable:
+                return _(
+                    "Files cannot be checked for viruses right now. Try again in a few minutes."
+                )
+            return None
+        if found:
+            logger.warning("clamd found %s in %r", found, name)
+            return _("A virus was found in this file: it was not accepted. Send a clean copy.")
+        return None
+
+    def signature(self, file_obj: IO[bytes]) -> str | None:
+        """The name of what clamd found in the file, or ``None`` when it is clean.
+
+        Raises ``ScannerUnavailable`` when clamd cannot be reached or answers an error."""
+        try:
+            with self._connect() as connection:
+                connection.sendall(b"zINSTREAM\0")
+                while chunk := file_obj.read(self.CHUNK_BYTES):
+                    connection.sendall(struct.pack("!L", len(chunk)) + chunk)
+                connection.sendall(struct.pack("!L", 0))
+                reply = b""
+                while not reply.endswith(b"\0"):
+                    received = connection.recv(4096)
+                    if not received:
+                        break
+                    reply += received
+        except OSError as error:  # refused, reset, timed out, no such socket…
+            raise ScannerUnavailable(str(error) or type(error).__name__) from error
+        # "stream: OK", "stream: Eicar-Signature FOUND", "INSTREAM size limit exceeded. ERROR"
+        answer = reply.rstrip(b"\0").decode("utf-8", "replace").strip()
+        verdict = answer.partition(": ")[2] if answer.startswith("stream: ") else answer
+        if verdict == "OK":
+            return None
+        if verdict.endswith(" FOUND"):
+            return verdict.removesuffix(" FOUND").strip() or "unknown"
+        raise ScannerUnavailable(answer or "no answer")
+
+    def _connect(self) -> socket.socket:
+        if self.unix_socket:
+            connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            connection.settimeout(self.timeout)
+            try:
+                connection.connect(self.unix_socket)
+            except OSError:
+                connection.close()
+                raise
+            return connection
+        return socket.create_connection((self.host, self.port), timeout=self.timeout)
+
+
 #: setting -> (base class, method the class must have)
 EXTENSION_POINTS: dict[str, tuple[type, str]] = {
     "IDENTIFIER_CHECKER": (IdentifierChecker, "check"),
     "UPLOAD_SCANNER": (UploadScanner, "scan"),
 }
+
+#: setting -> the setting holding the keyword arguments its class is created with
+OPTIONS = {"UPLOAD_SCANNER": "UPLOAD_SCANNER_OPTIONS"}
 
 
 def problem(setting: str) -> str | None:
@@ -89,12 +189,29 @@ def problem(setting: str) -> str | None:
         return f"AAP_WAGTAIL['{setting}'] is {path!r}, which cannot be imported: {exc}"
     if not callable(getattr(cls, method, None)):
         return f"AAP_WAGTAIL['{setting}'] is {path!r}, which has no {method}() method."
+    options_setting = OPTIONS.get(setting)
+    options = conf.get(options_setting) if options_setting else {}
+    try:
+        inspect.signature(cls).bind(**options)
+    except TypeError as exc:
+        return (
+            f"AAP_WAGTAIL['{options_setting}'] does not suit {path!r}: {exc} "
+            f"(options given: {', '.join(sorted(options)) or 'none'})."
+        )
+    except ValueError:  # no signature to read (a class implemented in C): let it be
+        pass
     return None
 
 
 @lru_cache(maxsize=16)
-def _instance(path: str) -> Any:
-    return import_string(path)()
+def _instance(path: str, options: str = "{}") -> Any:
+    return import_string(path)(**json.loads(options))
+
+
+def _configured(setting: str) -> Any:
+    options_setting = OPTIONS.get(setting)
+    options = conf.get(options_setting) if options_setting else {}
+    return _instance(conf.get(setting), json.dumps(options, sort_keys=True, default=str))
 
 
 def reset() -> None:
@@ -108,5 +225,5 @@ def identifier_checker() -> IdentifierChecker:
 
 
 def upload_scanner() -> UploadScanner:
-    """The configured ``UPLOAD_SCANNER``."""
-    return _instance(conf.get("UPLOAD_SCANNER"))
+    """The configured ``UPLOAD_SCANNER``, created with ``UPLOAD_SCANNER_OPTIONS``."""
+    return _configured("UPLOAD_SCANNER")

@@ -6,7 +6,10 @@ API. This module is the one place that chooses between them. The backend is the 
 default, ``django_tasks_rq.RQBackend`` on django-rq queues in production.
 
 Tasks are only ever enqueued after the surrounding transaction commits (``enqueue_on_commit``),
-so a rolled-back change never sends an e-mail and a worker never reads uncommitted rows.
+so a rolled-back change never sends an e-mail and a worker never reads uncommitted rows. They are
+saved with the change first (``aap_wagtail.outbox``): a queue outage delays them, never loses
+them. The e-mails that must leave once are claimed when sent (``_send_claimed``, ``_send_once``),
+so a retried or duplicated job sends nothing more.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import logging
 from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,11 +28,16 @@ try:  # Django >= 6.0
 except ImportError:  # Django 5.2: the backport
     from django_tasks import task, task_backends
 
-from . import conf
-
 logger = logging.getLogger(__name__)
 
-__all__ = ["task", "task_backends", "enqueue_on_commit", "send_email", "sender_for"]
+__all__ = [
+    "task",
+    "task_backends",
+    "enqueue_on_commit",
+    "flush_outbox",
+    "send_email",
+    "sender_for",
+]
 
 
 def sender_for(call) -> str | None:
@@ -49,20 +57,34 @@ def sender_for(call) -> str | None:
 def enqueue_on_commit(task_obj: Any, *args: Any, using: str | None = None, **kwargs: Any) -> None:
     """Enqueue ``task_obj`` on the configured backend once the current transaction commits.
 
-    Outside a transaction Django runs the callback at once. A failure to reach the queue is
-    logged, never raised: the change that triggered the task is already saved.
+    The task is first written to the outbox in the current transaction (``aap_wagtail.outbox``),
+    so it is saved or rolled back with the change that asks for it. After the commit it goes to
+    the queue; if the queue cannot be reached, the failure is logged, never raised (the change is
+    saved), and the task waits in the outbox for ``manage.py aap_flush_outbox``. Outside a
+    transaction, it goes to the queue at once.
     """
+    from . import outbox
 
-    def _enqueue() -> None:
+    outbox.record(task_obj, args, kwargs, using=using)
+
+
+def _send_claimed(key: str, build_message) -> int:
+    """Send ``build_message()`` at most once for ``key``, however many times the job runs.
+
+    The key (a ``SentEmail`` row, unique) is claimed in the transaction that sends: a second
+    job, or the outbox's retry, finds it taken and sends nothing; a job that fails or a worker
+    killed before the commit leaves no claim, so the next run sends. (As with ``_send_once``,
+    only a failure between the sending and the commit could send it twice.)
+    """
+    from .models import SentEmail
+
+    with transaction.atomic():
         try:
-            configured = task_obj.using(
-                backend=conf.get("TASK_BACKEND"), queue_name=conf.get("TASK_QUEUE")
-            )
-            configured.enqueue(*args, **kwargs)
-        except Exception:  # the queue being down must not fail the request
-            logger.exception("Could not enqueue %s", task_obj.name)
-
-    transaction.on_commit(_enqueue, using=using)
+            with transaction.atomic():
+                SentEmail.objects.create(key=key)
+        except IntegrityError:  # sent already (or being sent: the insert waited for it)
+            return 0
+        return build_message().send()
 
 
 @task()
@@ -73,18 +95,28 @@ def send_email(
     html_body: str = "",
     reply_to: list[str] | None = None,
     from_email: str | None = None,
+    idempotency_key: str = "",
 ) -> int:
-    """Send one e-mail (plain text, optional HTML alternative). Returns the number sent."""
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=body,
-        from_email=from_email or None,
-        to=recipients,
-        reply_to=reply_to or None,
-    )
-    if html_body:
-        message.attach_alternative(html_body, "text/html")
-    return message.send()
+    """Send one e-mail (plain text, optional HTML alternative). Returns the number sent.
+
+    With ``idempotency_key``, a second run of the same job (a retry) sends nothing.
+    """
+
+    def build() -> EmailMultiAlternatives:
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=body,
+            from_email=from_email or None,
+            to=recipients,
+            reply_to=reply_to or None,
+        )
+        if html_body:
+            message.attach_alternative(html_body, "text/html")
+        return message
+
+    if idempotency_key:
+        return _send_claimed(f"email:{idempotency_key}", build)
+    return build().send()
 
 
 def _application(application_id: int):
@@ -95,49 +127,53 @@ def _application(application_id: int):
 
 @task()
 def send_submission_receipt(application_id: int) -> int:
-    """The applicant's acknowledgement: the reference and a PDF of the dossier."""
-    from django.template.loader import render_to_string
-    from django.utils.translation import gettext as _
-
+    """The applicant's acknowledgement: the reference and a PDF of the dossier. Sent once."""
     from .pdf import application_pdf
 
     application = _application(application_id)
     if not application.email:  # a paper dossier from an applicant without e-mail
         return 0
-    context = {"application": application, "call": application.call}
-    message = EmailMultiAlternatives(
-        subject=_("Dossier received: %(reference)s") % {"reference": application.reference},
-        body=render_to_string("aap_wagtail/emails/submission_receipt.txt", context),
-        from_email=sender_for(application.call),
-        to=[application.email],
-        reply_to=[application.call.contact_email] if application.call.contact_email else None,
-    )
-    message.attach(f"{application.reference}.pdf", application_pdf(application), "application/pdf")
-    return message.send()
+
+    def build() -> EmailMultiAlternatives:
+        context = {"application": application, "call": application.call}
+        message = EmailMultiAlternatives(
+            subject=_("Dossier received: %(reference)s") % {"reference": application.reference},
+            body=render_to_string("aap_wagtail/emails/submission_receipt.txt", context),
+            from_email=sender_for(application.call),
+            to=[application.email],
+            reply_to=_reply_to(application.call),
+        )
+        message.attach(
+            f"{application.reference}.pdf", application_pdf(application), "application/pdf"
+        )
+        return message
+
+    return _send_claimed(f"submission-receipt:{application_id}", build)
 
 
 @task()
 def notify_managers_of_submission(application_id: int) -> int:
-    from django.template.loader import render_to_string
-    from django.utils.translation import gettext as _
-
+    """The call's notification addresses hear of a new dossier. Sent once."""
     application = _application(application_id)
     recipients = [
         line.strip() for line in application.call.notification_emails.splitlines() if line.strip()
     ]
     if not recipients:
         return 0
-    message = EmailMultiAlternatives(
-        subject=_("New dossier %(reference)s: %(organisation)s")
-        % {"reference": application.reference, "organisation": application.organisation_name},
-        body=render_to_string(
-            "aap_wagtail/emails/manager_notification.txt",
-            {"application": application, "call": application.call},
-        ),
-        from_email=sender_for(application.call),
-        to=recipients,
-    )
-    return message.send()
+
+    def build() -> EmailMultiAlternatives:
+        return EmailMultiAlternatives(
+            subject=_("New dossier %(reference)s: %(organisation)s")
+            % {"reference": application.reference, "organisation": application.organisation_name},
+            body=render_to_string(
+                "aap_wagtail/emails/manager_notification.txt",
+                {"application": application, "call": application.call},
+            ),
+            from_email=sender_for(application.call),
+            to=recipients,
+        )
+
+    return _send_claimed(f"submission-notice:{application_id}", build)
 
 
 def _reply_to(call) -> list[str] | None:
@@ -348,3 +384,16 @@ def purge_expired_dossiers(day: str | None = None, dry_run: bool = False) -> dic
         len(report.bank_details_removed),
     )
     return report.as_dict()
+
+
+@task()
+def flush_outbox() -> dict[str, int]:
+    """Enqueue the tasks left in the outbox while the queue was down (``outbox.flush``).
+
+    Run it every few minutes: ``manage.py aap_flush_outbox`` from cron, or a scheduler.
+    """
+    from dataclasses import asdict
+
+    from . import outbox
+
+    return asdict(outbox.flush())

@@ -7,6 +7,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from aap_wagtail.models import Application, ApplicationStatus
 
 from . import wizard_helpers as wh
@@ -20,8 +22,10 @@ def journey_script() -> str:
     return re.search(r"```sh\n(.*?)```", block, re.S).group(1)
 
 
+# serialized_rollback: the next tests that need it find the database as migrations left it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_documented_journey_runs_against_a_live_server(
-    transactional_db, live_server, make_dossier_call, tmp_path
+    live_server, make_dossier_call, tmp_path
 ):
     # .ci/run installs curl where it is missing; the script needs it, and python3.
     call = make_dossier_call()

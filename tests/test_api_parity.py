@@ -270,3 +270,44 @@ def test_messages_follow_accept_language(both, parity_call):
                 other_income=Decimal(1),
             )["requested_amount"]
         )
+
+
+def test_same_refusal_when_an_earlier_report_is_owed(both, parity_call, make_call):
+    from .factories import make_submitted
+
+    make_submitted(make_call(), status="report_due", identifier="W291234567")
+    browser, token, uuid = both
+    data = wh.organisation_answers(partners=[])  # the same identifier as the earlier dossier
+    expected = wizard_errors(wh.post_step(browser, parity_call, "organisation", data))
+    body = {k.removeprefix("organisation-"): v for k, v in api.as_json(data, LISTS).items()}
+    got = api_errors(
+        api.call_json(Client(), "put", f"/applications/{uuid}/steps/organisation/", body, token)
+    )
+    assert got == expected
+    assert got["identifier"][0][0] == "report_missing"
+
+
+def test_same_refusal_after_the_deadline_at_submission(
+    both, parity_call, django_capture_on_commit_callbacks
+):
+    """A complete dossier sent after the deadline: the wizard shows the rule's message above
+    the review step, the API answers it with its code."""
+    import datetime
+
+    from django.utils import timezone
+
+    browser, token, uuid = both
+    wh.fill_dossier(browser, parity_call)
+    api.fill_all(Client(), parity_call, uuid, token)
+    parity_call.closes_at = timezone.now() - datetime.timedelta(days=1)
+    parity_call.save_revision().publish()
+
+    page = wh.post_step(browser, parity_call, "envoi", {"consent_data": "on"}, follow=True)
+    shown = [str(m) for m in page.context["messages"]]
+    response = api.call_json(
+        Client(), "post", f"/applications/{uuid}/submit/", token=token, HTTP_IDEMPOTENCY_KEY="k"
+    )
+    assert response.status_code == 400
+    [error] = response.json()["non_field_errors"]
+    assert error["code"] == "deadline_passed"
+    assert shown[-1] == error["message"]

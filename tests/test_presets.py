@@ -143,3 +143,10 @@ def test_shifting_clears_wording_that_no_longer_holds(call_index):
     data["milestones"][0]["display_text"] = "semaine 42"
     page = presets.load_preset(data, call_index, days=presets.days_to_open_now(data)).page
     assert all(m.display_text == "" for m in page.milestones.all())
+
+
+@pytest.mark.parametrize("name", ["brest-2023", "departement-exemple-2025"])
+def test_bundled_presets_mark_only_the_bank_details_for_early_deletion(call_index, name):
+    page = presets.load_preset(presets.read_preset(name), call_index).page
+    flagged = [d.label for d in page.required_documents.all() if d.holds_bank_details]
+    assert flagged == ["Relevé d'identité bancaire (RIB)"]

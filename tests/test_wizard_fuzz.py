@@ -46,8 +46,9 @@ EXTRA_QUESTIONS = [
 ]
 
 
-@pytest.fixture
-def call(make_call):
+def fuzz_call(make_call) -> CallPage:
+    """A call with an extra question of each kind on the steps, and three documents (the
+    wizard's and the API's fuzzing share it)."""
     call = make_call(
         reference_prefix="FUZZ-2027",
         extra_questions=[
@@ -72,6 +73,11 @@ def call(make_call):
     ]
     call.save_revision().publish()
     return CallPage.objects.get(pk=call.pk)
+
+
+@pytest.fixture
+def call(make_call):
+    return fuzz_call(make_call)
 
 
 def valid_answers(call, step: str) -> dict:

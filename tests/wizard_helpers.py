@@ -120,13 +120,16 @@ def last_link() -> str:
 __all__ = ["steps"]
 
 
-def fill_dossier(client, call, documents: dict | None = None) -> None:
-    """Post every step up to (not including) the final review, asserting each is accepted."""
+def fill_dossier(client, call, documents: dict | None = None, email: str = "asso@example.org"):
+    """Post every step up to (not including) the final review, asserting each is accepted;
+    returns the draft."""
     from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from aap_wagtail.models import Application
 
     for step, data, files in [
         ("eligibilite", eligibility_answers(call), None),
-        ("organisation", organisation_answers(partners=[]), None),
+        ("organisation", organisation_answers(email=email, partners=[]), None),
         ("projet", project_answers(call), None),
         ("objectifs", objectives_answers(), None),
         ("budget", budget_answers(), None),
@@ -143,3 +146,4 @@ def fill_dossier(client, call, documents: dict | None = None) -> None:
     ]:
         response = post_step(client, call, step, data, files=files)
         assert response.status_code == 302, (step, response.context["form"].errors)
+    return Application.objects.filter(call=call, email=email).latest("created_at")

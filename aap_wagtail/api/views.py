@@ -28,6 +28,7 @@ from wagtail.models import Site
 from .. import dossier, ratelimit, rules, workflow
 from ..attachments import check_upload, delete_attachment, store_attachment
 from ..models import Application, ApplicationStatus, CallPage
+from ..uploadhandlers import use_safe_handlers
 from ..wizard import steps
 from ..wizard.forms import STEP_FORMS
 from . import bridge
@@ -67,6 +68,19 @@ def one_error(field: str, code: str, message: str, http_status: int = 400) -> Re
     return invalid({field: [{"code": code, "message": str(message)}]}, http_status)
 
 
+class JSONBodyParser(JSONParser):
+    """DRF's JSON parser; a body nested deeper than Python's reader goes is an input error like
+    any unreadable JSON (Python raises ``RecursionError``, which would be a 500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(
+                _("JSON parse error - the body is nested too deeply.")
+            ) from None
+
+
 class AapAPIView(APIView):
     """JSON in and out, the bearer token, CORS, and the caller's language."""
 
@@ -74,7 +88,7 @@ class AapAPIView(APIView):
     permission_classes: list = []
     throttle_classes: list = []
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [JSONBodyParser]
 
     def dispatch(self, request, *args, **kwargs):
         with translation.override(api_language(request)):
@@ -420,6 +434,7 @@ class FileListView(AapAPIView):
         return Response({"items": [file_entry(request, a) for a in application.attachments.all()]})
 
     def post(self, request, uuid):
+        use_safe_handlers(request._request)  # before the body is read
         application = self.own_application(uuid)
         refused = draft_only(application)
         if refused:
@@ -430,6 +445,9 @@ class FileListView(AapAPIView):
             return one_error(
                 "slot", "invalid_choice", _("This dossier has no such document to attach.")
             )
+        if sum(len(files) for _name, files in request.FILES.lists()) > 1:
+            # Only one would be kept: say so rather than drop the others silently.
+            return one_error("file", "too_many", _("Send one file at a time, in the field “file”."))
         upload = request.FILES.get("file")
         if upload is None:
             return one_error("file", "required", _("Choose a file."))

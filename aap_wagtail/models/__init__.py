@@ -17,6 +17,7 @@ from .call_parts import (
     SelectionCriterion,
     SupportKind,
 )
+from .outbox import SentEmail, TaskOutbox
 from .pages import CallIndexPage, CallPage, CallPageForm
 from .review import (
     CallExport,
@@ -70,4 +71,6 @@ __all__ = [
     "RequiredDocument",
     "SelectionCriterion",
     "SupportKind",
+    "SentEmail",
+    "TaskOutbox",
 ]

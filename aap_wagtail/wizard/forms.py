@@ -85,6 +85,19 @@ class StepForm(forms.Form):
         from ..attachments import check_upload
 
         for name, (_document, _label, extensions, max_size) in self.upload_targets.items():
+            if len(_posted_files(self.files, self.add_prefix(name))) > 1:
+                # Django would keep the last one silently; the applicant must know.
+                self.add_error(
+                    name,
+                    ValidationError(
+                        _(
+                            "Only one file can be sent here. Choose the one to keep and send "
+                            "it alone."
+                        ),
+                        code="too_many",
+                    ),
+                )
+                continue
             upload = cleaned.get(name)
             if not upload:
                 continue
@@ -135,6 +148,13 @@ class StepForm(forms.Form):
                 }
             )
         return answers
+
+
+def _posted_files(files, key: str) -> list:
+    getlist = getattr(files, "getlist", None)
+    if getlist is None:  # a plain dict: one file per key at most
+        return [files[key]] if files and key in files else []
+    return getlist(key)
 
 
 def _question_field(block) -> forms.Field:

@@ -13,7 +13,7 @@ DEFAULT_POLICY = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-DEFAULT_EXEMPT = ("/admin/", "/django-rq/")
+DEFAULT_EXEMPT = ("/admin/", "/django-rq/", "/django-admin/")
 
 
 class ContentSecurityPolicyMiddleware:

@@ -81,6 +81,9 @@ if os.environ.get("DATABASE_URL"):
     import dj_database_url
 
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+    if "postgresql" in DATABASES["default"]["ENGINE"]:
+        # Wagtail's search index uses PostgreSQL's full-text fields (system check postgres.E005).
+        INSTALLED_APPS.append("django.contrib.postgres")
 else:
     DATABASES = {
         "default": {
@@ -107,6 +110,12 @@ STATIC_ROOT = BASE_DIR / "static_collected"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
+# Big uploads are spooled to disk; Django's own handler fails with a server error on a file
+# name whose extension is too long for the file system (see docs/deployment.md, hostile files).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "aap_wagtail.uploadhandlers.SafeTemporaryFileUploadHandler",
+]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/admin/login/"
@@ -153,6 +162,10 @@ CONTENT_SECURITY_POLICY = os.environ.get(
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'",
 )
-CONTENT_SECURITY_POLICY_EXEMPT = ["/admin/", "/django-rq/"]  # Wagtail's admin has inline code
+CONTENT_SECURITY_POLICY_EXEMPT = [
+    "/admin/",
+    "/django-rq/",
+    "/django-admin/",
+]  # Wagtail's admin has inline code
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"

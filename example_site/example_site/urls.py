@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib import admin
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -11,6 +12,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
     path("django-rq/", include("django_rq.urls")),
+    # django-rq's dashboard is built on Django's admin (its login, its layout): staff only.
+    path("django-admin/", admin.site.urls),
 ]
 
 if settings.DEBUG:
