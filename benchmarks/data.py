@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from decimal import Decimal
 from pathlib import Path
 
 from django.core.files.base import ContentFile
@@ -29,8 +28,6 @@ from aap_wagtail.models import (
 from aap_wagtail.storage import get_private_storage
 from tests import factories
 from tests.test_winners_pages import make_winners_index
-
-MB = 1024 * 1024
 
 
 def publish(page: Page) -> Page:
@@ -164,6 +161,3 @@ def scan_bytes(tmp: Path, size: int) -> bytes:
     path = tmp / f"scan-{size}.pdf"
     write_scan_pdf(path, size)
     return path.read_bytes()
-
-
-__all__ = ["Decimal", "MB"]

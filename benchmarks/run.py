@@ -1,6 +1,6 @@
 """Run every benchmark of docs/performance.md and write its figures there.
 
-    python benchmarks/run.py            # about 8 minutes on 2 cores
+    python benchmarks/run.py            # about 5 minutes on 2 cores
 
 Needs the package with its test tools (``pip install -e ".[test,bench]"``; gunicorn is installed
 if missing), PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379. The run creates its own
@@ -177,9 +177,9 @@ def main() -> dict:
         AAP_BENCH_MAIL_DIR=str(tmp / "mail"),
     )
     os.environ.update(env)
-    log(f"database {name}: created; Redis {redis_url}: emptied; files in {tmp}")
     recreate_database(admin_url, name)
     redis_version = flush_redis(redis_url)
+    log(f"database {name}: created; Redis {redis_url}: emptied; files in {tmp}")
     results: dict = {}
     finished = False
     try:

@@ -35,9 +35,10 @@ from urllib.parse import urlsplit
 import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import signals
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.test import Client
 from django.urls import get_resolver, reverse
 from django.utils import timezone
@@ -869,7 +870,13 @@ def play(s, r: Row, role: str, answers: dict) -> tuple[str, int]:
             try:
                 answer = answer_of(response)
             finally:
-                response.close()
+                # As the test client closes a response: without closing the database
+                # connection (request_finished would, inside this transaction, on PostgreSQL).
+                signals.request_finished.disconnect(close_old_connections)
+                try:
+                    response.close()
+                finally:
+                    signals.request_finished.connect(close_old_connections)
             if r.effect is not None and answer.status < 500:
                 result = (ALLOW if r.effect(s, role) else DENY), answer.status
             raise _Rollback
