@@ -145,3 +145,48 @@ def test_reading_a_call_and_saving_a_step_stay_within_their_query_budgets(
             client, "put", f"/applications/{uuid}/steps/objectifs/", wh.objectives_answers(), token
         )
     assert response.status_code == 200
+
+
+def test_files_are_listed_downloaded_and_removed_only_while_in_draft(
+    client, dossier_call, django_capture_on_commit_callbacks
+):
+    from aap_wagtail.storage import get_private_storage
+
+    created = api.create(client, dossier_call, partners=[]).json()
+    uuid, token = created["application"]["id"], created["token"]
+    rib = dossier_call.required_documents.get(label="RIB")
+    content = wh.pdf_bytes()
+    stored = api.upload(client, uuid, token, f"doc{rib.pk}", content, "rib.pdf").json()
+    listed = api.call_json(client, "get", f"/applications/{uuid}/files/", token=token).json()
+    assert [f["id"] for f in listed["items"]] == [stored["id"]]
+    download = client.get(stored["url"], **api.auth(token))
+    assert b"".join(download.streaming_content) == content
+
+    name = Application.objects.get(uuid=uuid).attachments.get().file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        removed = api.call_json(
+            client, "delete", f"/applications/{uuid}/files/{stored['id']}/", token=token
+        )
+    assert removed.status_code == 204
+    assert not get_private_storage().exists(name)
+
+    # Once the dossier is submitted, its files stay as they were sent.
+    api.fill_all(client, dossier_call, uuid, token)
+    api.call_json(
+        client, "post", f"/applications/{uuid}/submit/", token=token, HTTP_IDEMPOTENCY_KEY="k"
+    )
+    kept = Application.objects.get(uuid=uuid).attachments.get()
+    late = api.call_json(client, "delete", f"/applications/{uuid}/files/{kept.pk}/", token=token)
+    assert late.status_code == 409
+    assert late.json()["non_field_errors"][0]["code"] == "not_draft"
+    assert Application.objects.get(uuid=uuid).attachments.filter(pk=kept.pk).exists()
+
+
+def test_a_field_the_step_does_not_have_is_refused_and_nothing_is_saved(client, dossier_call):
+    created = api.create(client, dossier_call, partners=[]).json()
+    uuid, token = created["application"]["id"], created["token"]
+    body = {**wh.objectives_answers(), "objectifz": "typo"}
+    response = api.call_json(client, "put", f"/applications/{uuid}/steps/objectifs/", body, token)
+    assert response.status_code == 400
+    assert response.json()["objectifz"][0]["code"] == "unknown_field"
+    assert "objectifs" not in Application.objects.get(uuid=uuid).answers

@@ -33,7 +33,7 @@ class UnknownFields(Exception):
         self.names = names
 
 
-def _as_text(value: Any) -> str:
+def as_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -50,9 +50,9 @@ def _put(data: MultiValueDict, key: str, field: forms.Field, value: Any) -> None
         return
     if isinstance(field, forms.MultipleChoiceField):
         values = value if isinstance(value, list) else ([] if value in (None, "") else [value])
-        data.setlist(key, [_as_text(v) for v in values])
+        data.setlist(key, [as_text(v) for v in values])
         return
-    data.setlist(key, [_as_text(value)])
+    data.setlist(key, [as_text(value)])
 
 
 def to_form_data(form_class, form_kwargs: dict, step: str, payload: dict) -> MultiValueDict:
@@ -126,7 +126,7 @@ def from_form_data(form, step: str, data: dict[str, list[str]]) -> dict[str, Any
     return result
 
 
-def _entries(errors) -> list[dict[str, str]]:
+def error_entries(errors) -> list[dict[str, str]]:
     entries = []
     for error in errors:
         for message in error.messages:
@@ -138,16 +138,16 @@ def form_errors(form) -> dict[str, list[dict[str, str]]]:
     """``{field: [{code, message}]}``; formset lines as ``partners.0.name``."""
     result: dict[str, list[dict[str, str]]] = {}
     for name, errors in form.errors.as_data().items():
-        result[NON_FIELD if name == "__all__" else name] = _entries(errors)
+        result[NON_FIELD if name == "__all__" else name] = error_entries(errors)
     for name, formset in getattr(form, "formsets", {}).items():
         if formset.is_bound and not formset.is_valid():
             for index, line in enumerate(formset.forms):
                 for field, errors in line.errors.as_data().items():
                     key = f"{name}.{index}" if field == "__all__" else f"{name}.{index}.{field}"
-                    result[key] = _entries(errors)
+                    result[key] = error_entries(errors)
             non_form = formset.non_form_errors().as_data()
             if non_form:
-                result[name] = _entries(non_form)
+                result[name] = error_entries(non_form)
     return result
 
 

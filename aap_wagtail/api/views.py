@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid as uuid_lib
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -454,12 +455,8 @@ class FileListView(AapAPIView):
         document, label, extensions, max_size = targets[slot]
         try:
             checked = check_upload(upload, extensions=extensions, max_size_mb=max_size)
-        except Exception as exc:
-            from django.core.exceptions import ValidationError
-
-            if not isinstance(exc, ValidationError):
-                raise
-            return invalid({"file": bridge._entries([exc])})
+        except ValidationError as exc:
+            return invalid({"file": bridge.error_entries([exc])})
         with transaction.atomic():
             attachment = store_attachment(
                 application, slot=slot, label=label, document=document, checked=checked
@@ -589,7 +586,7 @@ class ReportView(AapAPIView):
             )
         sending = payload.get("send") is True
         form = ProjectReportForm(
-            {name: bridge._as_text(payload.get(name)) for name in self.FIELDS if name in payload},
+            {name: bridge.as_text(payload.get(name)) for name in self.FIELDS if name in payload},
             call=application.call,
             free_slots=0,
             sending=sending,
@@ -613,11 +610,9 @@ class OpenAPIView(AapAPIView):
 
 
 class NotFoundView(AapAPIView):
-    authentication_classes: list = []
+    """Any other address under the API: a JSON 404, whatever the method."""
 
-    def dispatch(self, request, *args, **kwargs):
-        self.http_method_names = [*APIView.http_method_names]
-        return super().dispatch(request, *args, **kwargs)
+    authentication_classes: list = []
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
