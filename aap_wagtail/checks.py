@@ -48,7 +48,7 @@ def _check_private_storage():
     """Applicants' files must never land under MEDIA_ROOT, which the web server publishes."""
     from pathlib import Path
 
-    from .storage import get_private_storage
+    from .core.storage import get_private_storage
 
     location = getattr(get_private_storage(), "location", None)
     media_root = getattr(settings, "MEDIA_ROOT", "")

@@ -123,7 +123,7 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], str | None], str]] = {
     "IDENTIFIER_CHECKER": (
         "aap_wagtail.extensions.FrenchIdentifierChecker",
         _dotted_path,
-        "Class (an aap_wagtail.extensions.IdentifierChecker) that checks organisation numbers.",
+        "Class (an extensions.IdentifierChecker) that checks organisation numbers.",
     ),
     "UPLOAD_SCANNER": (
         "aap_wagtail.extensions.NoScanner",
@@ -186,11 +186,6 @@ def reload() -> None:
     """Forget the cached values; the next ``get()`` re-reads and re-validates the settings."""
     global _cache
     _cache = None
-    from .extensions import reset as reset_extensions
-    from .storage import reset_private_storage
-
-    reset_private_storage()
-    reset_extensions()
 
 
 def reload_on_setting_changed(*, setting: str, **kwargs: Any) -> None:

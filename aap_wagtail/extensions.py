@@ -219,6 +219,12 @@ def reset() -> None:
     _instance.cache_clear()
 
 
+def reset_on_setting_changed(*, setting: str, **kwargs) -> None:
+    """Connected in ``apps.ready``, so that ``override_settings`` loads the new classes."""
+    if setting == conf.SETTING_NAME:
+        reset()
+
+
 def identifier_checker() -> IdentifierChecker:
     """The configured ``IDENTIFIER_CHECKER``."""
     return _instance(conf.get("IDENTIFIER_CHECKER"))

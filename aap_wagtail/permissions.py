@@ -2,7 +2,8 @@
 
 Three kinds of people reach a dossier:
 
-- the applicant, through the browser session or signed link that owns it (``dossier.can_open``);
+- the applicant, through the browser session or signed link that owns it
+  (``applications.access.can_open``, which asks ``can_see_as_staff`` for everyone else);
 - **managers**: ``aap_wagtail.manage_applications`` plus an edit permission on the call page in
   Wagtail's page tree, so that managers of one site only see their site's calls (superusers see
   everything);
@@ -15,19 +16,10 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from . import dossier
 from .models import Application, ApplicationStatus, CallPage, JuryAssignment, Review
 
 MANAGE_PERMISSION = "aap_wagtail.manage_applications"
 SCORE_PERMISSION = "aap_wagtail.score_application"
-
-#: The states in which an assigned jury member can open a dossier (scoring: in review only).
-JURY_VISIBLE_STATES = (
-    ApplicationStatus.IN_REVIEW,
-    ApplicationStatus.SELECTED,
-    ApplicationStatus.NOT_SELECTED,
-    ApplicationStatus.WAITLISTED,
-)
 
 
 def _active(user) -> bool:
@@ -77,7 +69,7 @@ def jury_applications(user, queryset: QuerySet[Application] | None = None):
         application=OuterRef("pk"), member=user, conflict_of_interest=True
     )
     return (
-        queryset.filter(status__in=JURY_VISIBLE_STATES)
+        queryset.filter(status__in=ApplicationStatus.JURY_VISIBLE)
         .filter(Exists(whole_call) | Exists(this_dossier))
         .exclude(Exists(conflict))
     )
@@ -101,11 +93,8 @@ def is_assigned(user, application) -> bool:
     return jury_applications(user, Application.objects.filter(pk=application.pk)).exists()
 
 
-def can_view_application(request, application) -> tuple[bool, str]:
-    allowed, reason = dossier.can_open(request, application)
-    if allowed:
-        return allowed, reason
-    user = getattr(request, "user", None)
+def can_see_as_staff(user, application) -> tuple[bool, str]:
+    """(allowed, reason): the call's managers, or an assigned jury member without a conflict."""
     if not _active(user):
         return False, "not allowed"
     allowed, reason = can_manage_application(user, application)
@@ -114,10 +103,6 @@ def can_view_application(request, application) -> tuple[bool, str]:
     if is_jury_member(user) and is_assigned(user, application):
         return True, "jury"
     return False, "not allowed"
-
-
-def can_view_attachment(request, attachment) -> tuple[bool, str]:
-    return can_view_application(request, attachment.application)
 
 
 def can_score(user, application) -> tuple[bool, str]:

@@ -19,7 +19,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .formatting import format_amount, format_datetime
+from .core.formatting import format_amount, format_datetime
 
 
 class Problem(str):
@@ -588,12 +588,6 @@ def reminder_due(call: Any, now: datetime.datetime | None = None) -> bool:
     return deadline - datetime.timedelta(days=days) <= now < deadline
 
 
-REPORT_PENDING_STATES = ("selected", "report_due")
-
-
-def report_missing(previous: Any) -> bool:
-    """Whether an earlier funded dossier still owes its end-of-project report.
-
-    The Brest rule: without that report, no new project of the organisation can be examined.
-    """
-    return previous is not None and previous.status in REPORT_PENDING_STATES
+def edition_year(call: Any) -> int:
+    """The year of a call's edition: the year it closes, in the site's time zone."""
+    return timezone.localtime(call.closes_at).year

@@ -3,8 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
-from . import dossier, workflow
+from . import workflow
 from .admin import register_all
+from .applications import drafts
 
 register_all()
 
@@ -30,14 +31,14 @@ def register_application_actions(actions):
         (workflow.REPORT_SUBMIT_ACTION, _("Send the report"), _("Report received")),
         (workflow.REPORT_CHANGES_ACTION, _("Ask for changes"), _("Changes asked on the report")),
         (workflow.REPORT_PUBLISH_ACTION, _("Publish the report"), _("Report published")),
-        (dossier.PAPER_ACTION, _("Enter a paper dossier"), _("Paper dossier received by post")),
+        (drafts.PAPER_ACTION, _("Enter a paper dossier"), _("Paper dossier received by post")),
     ]:
         actions.register_action(action, label, message)
 
 
 @hooks.register("register_log_actions")
 def register_retention_actions(actions):
-    from . import retention
+    from .privacy import retention
 
     actions.register_action(
         retention.PURGE_ACTION, _("Delete personal data"), _("Personal data and files deleted")

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from http.client import HTTPConnection
 from pathlib import Path
 
-from tests import api_helpers
-from tests import wizard_helpers as wh
-from tests.pdf_helpers import write_scan_pdf
+from tests.helpers import api as api_helpers
+from tests.helpers import wizard as wh
+from tests.helpers.pdf import write_scan_pdf
 
 from . import mailbox
 from .services import PeakSampler, Services, memory_kb, reset_peak

@@ -1,8 +1,8 @@
 """The content the benchmarks measure, built fast: the tests' factories and bulk creation.
 
 The winners and the admin's dossiers are written with the same builders as the query-budget
-tests (``tests/test_winners_queries.py``, ``tests/test_admin_queries.py``), so the figures of
-``docs/performance.md`` and the budgets the tests enforce are about the same data.
+tests (``tests/winners/test_winners_queries.py``, ``tests/admin/test_admin_queries.py``), so the
+figures of ``docs/performance.md`` and the budgets the tests enforce are about the same data.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.utils import timezone
 from home.models import HomePage
 from wagtail.models import Page, Site
 
+from aap_wagtail.core.storage import get_private_storage
 from aap_wagtail.models import (
     AapSiteSettings,
     Application,
@@ -25,9 +26,8 @@ from aap_wagtail.models import (
     EligibilityQuestion,
     RequiredDocument,
 )
-from aap_wagtail.storage import get_private_storage
 from tests import factories
-from tests.test_winners_pages import make_winners_index
+from tests.helpers.winners import make_winners_index
 
 
 def publish(page: Page) -> Page:
@@ -156,7 +156,7 @@ def copy_dossier(model: Application, call: CallPage, count: int, pdf: bytes) -> 
 
 def scan_bytes(tmp: Path, size: int) -> bytes:
     """A one-page scanned PDF of about ``size`` bytes (a RIB)."""
-    from tests.pdf_helpers import write_scan_pdf
+    from tests.helpers.pdf import write_scan_pdf
 
     path = tmp / f"scan-{size}.pdf"
     write_scan_pdf(path, size)

@@ -24,9 +24,9 @@ def main(call_id: int, user_id: int) -> dict:
     from django.contrib.auth import get_user_model
     from django.utils import translation
 
-    from aap_wagtail.exports import build_call_export
+    from aap_wagtail.applications.exports import build_call_export
+    from aap_wagtail.applications.receipt import application_pdf
     from aap_wagtail.models import Application, CallExport, CallPage
-    from aap_wagtail.pdf import application_pdf
     from benchmarks.services import memory_kb, reset_peak
 
     call = CallPage.objects.get(pk=call_id)

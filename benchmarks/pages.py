@@ -21,10 +21,9 @@ from django.urls import reverse
 
 from aap_wagtail.models import Application, CallIndexPage, CallPage
 from tests import factories
-from tests import wizard_helpers as wh
-from tests.test_admin_listing import INDEX
-from tests.test_admin_queries import add_dossiers
-from tests.test_winners_queries import build_winners
+from tests.helpers import wizard as wh
+from tests.helpers.admin import INDEX, add_dossiers
+from tests.helpers.winners import build_winners
 
 Request = Callable[[], object]
 

@@ -1,9 +1,11 @@
 import os
+from decimal import Decimal
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
+from wagtail.models import Page, Site
 
-from aap_wagtail.models import CallPage, EligibilityQuestion, RequiredDocument
+from aap_wagtail.models import CallPage, CallSupportKind, EligibilityQuestion, RequiredDocument
 
 from . import factories
 
@@ -185,3 +187,58 @@ def english_admin(monkeypatch, english):
 def other_site_manager(db):
     """A manager of another site (their group edits only another part of the page tree)."""
     return factories.make_other_site_manager()[0]
+
+
+# --- a call moved from one site to another (tests/presets/ and tests/admin/) -------------------
+
+
+@pytest.fixture
+def rich_call(call_index):
+    """A call with every kind of part filled in, an extra question and a dossier."""
+    call = factories.make_call(call_index)
+    year = timezone.localtime(call.opens_at).year
+    call.title, call.slug = f"Appel {year}", f"appel-{year}"
+    call.reference_prefix = f"APPEL-{year}"
+    call.max_grant_percent, call.min_grant = Decimal("50"), Decimal("500")
+    call.body = "<p>Le <b>texte</b> de l'appel.</p>"
+    call.grace_minutes, call.reminder_days, call.amounts_public = 10, 5, False
+    call.extra_questions = [
+        (
+            "single_choice",
+            {
+                "step": "objectifs",
+                "label": "Public principal",
+                "help_text": "Un seul choix.",
+                "required": True,
+                "choices": ["Jeunes", "Seniors"],
+            },
+        ),
+        ("yes_no", {"step": "projet", "label": "Projet itinérant ?", "help_text": ""}),
+    ]
+    call.eligibility_questions = [
+        EligibilityQuestion(question="Association ?", qualifying_answer=True, explanation="Non.")
+    ]
+    call.support_kinds = [
+        CallSupportKind(kind="grant", description="Pour démarrer."),
+        CallSupportKind(kind="other", label="Prêt de salle"),
+    ]
+    call.required_documents = [
+        RequiredDocument(label="RIB", accepted_types="pdf, png", max_size_mb=2),
+        RequiredDocument(
+            label="Pages du projet",
+            required_when="if_partners",
+            accepted_types="pdf",
+            counts_towards_page_limit=True,
+        ),
+    ]
+    call.save_revision().publish()
+    factories.make_submitted(call)
+    return CallPage.objects.get(pk=call.pk)
+
+
+@pytest.fixture
+def other_site_index(db):
+    """A calls index on a second site, with its own root page."""
+    root = Page.get_first_root_node().add_child(instance=Page(title="Autre site", slug="autre"))
+    Site.objects.create(hostname="autre.example.org", port=80, root_page=root)
+    return factories.make_index(parent=root)

@@ -16,6 +16,7 @@ FEATURES: list[str] = [
     "exports",
     "dashboard",
     "jury",
+    "scoring",
     "deliberation",
     "listing",
     "reports",
@@ -39,6 +40,16 @@ CALL_ACTIONS: list[CallAction] = []
 def add_call_action(url_name: str, label, *, for_jury: bool = False) -> None:
     if all(action.url_name != url_name for action in CALL_ACTIONS):
         CALL_ACTIONS.append(CallAction(url_name, label, for_jury))
+
+
+def forbidden(request, message: str = ""):
+    """The admin's one "not allowed" page, as a 403 (Wagtail's admin would turn a
+    ``PermissionDenied`` into a redirect to the dashboard): ``message`` says who may."""
+    from django.template.response import TemplateResponse
+
+    return TemplateResponse(
+        request, "aap_wagtail/admin/forbidden.html", {"message": message}, status=403
+    )
 
 
 def register_all() -> None:

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from wagtail.admin.ui.components import Component
 
 from .. import permissions, rules, workflow
-from ..formatting import format_amount, format_date
+from ..core.formatting import format_amount, format_date
 from ..models import Application, ApplicationStatus, CallPage, Review
 from ..models.applications import FOUND_ELIGIBLE, SUBMITTED
 

@@ -23,29 +23,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import permissions, rules, workflow
-from ..formatting import format_amount
-from ..models import (
-    Application,
-    ApplicationStatus,
-    CallPage,
-    DecisionOutcome,
-    Review,
-)
-from . import add_call_action
+from ..core.formatting import format_amount
+from ..models import Application, ApplicationStatus, CallPage, DecisionOutcome, Review
+from . import add_call_action, forbidden
 
 S = ApplicationStatus
 
-#: Dossiers on the deliberation screen: still to decide, decided, and past selection (final).
-LISTED_STATES = (
-    S.IN_REVIEW,
-    S.WAITLISTED,
-    S.SELECTED,
-    S.NOT_SELECTED,
-    S.REPORT_DUE,
-    S.REPORT_RECEIVED,
-)
-#: Dossiers whose award is still open: what the allocation helper shares the money left among.
-TO_DECIDE_STATES = (S.IN_REVIEW, S.WAITLISTED)
 #: ``?prefill=helper`` pre-fills the proposed awards with the allocation helper's shares.
 PREFILL_HELPER = "helper"
 
@@ -182,7 +165,7 @@ class Line:
 
     @property
     def to_decide(self) -> bool:
-        return self.application.status in TO_DECIDE_STATES
+        return self.application.status in S.TO_DECIDE
 
     @property
     def decision(self):
@@ -243,7 +226,7 @@ def _support_choices(call: CallPage) -> list[tuple[str, str]]:
 def _applications(call: CallPage):
     counted = Review.objects.counted()
     return (
-        Application.objects.filter(call=call, status__in=LISTED_STATES)
+        Application.objects.filter(call=call, status__in=S.DELIBERATED)
         .select_related("decision")
         .prefetch_related(Prefetch("reviews", queryset=counted, to_attr="counted_reviews"))
     )
@@ -251,7 +234,7 @@ def _applications(call: CallPage):
 
 def _decidable(application: Application) -> bool:
     """Whether the page offers a decision form (the workflow has the last word on POST)."""
-    if application.status not in workflow.DECIDABLE:
+    if application.status not in S.DECIDABLE:
         return False
     return application.results_sent_at is None or application.status == S.WAITLISTED
 
@@ -276,7 +259,7 @@ def deliberation_lines(
         a.pk: rules.award_cap(call, requested=a.requested_amount, total=a.total_amount)
         for a in applications
     }
-    to_decide = [a for a in applications if a.status in TO_DECIDE_STATES]
+    to_decide = [a for a in applications if a.status in S.TO_DECIDE]
     gauge = Envelope(
         envelope=call.envelope,
         awarded=workflow.awarded_total(call),
@@ -292,7 +275,7 @@ def deliberation_lines(
     for application in applications:
         share = shares.get(application.pk)
         decision = getattr(application, "decision", None)
-        if application.status in TO_DECIDE_STATES:
+        if application.status in S.TO_DECIDE:
             proposed = share if (prefill_helper and share is not None) else caps[application.pk]
         elif decision is not None and decision.awarded_amount is not None:
             proposed = decision.awarded_amount
@@ -342,9 +325,8 @@ def _forbidden(request, call: CallPage):
     allowed, _reason = permissions.can_manage_call(request.user, call)
     if allowed:
         return None
-    # Not PermissionDenied: Wagtail's admin would turn it into a redirect to the dashboard.
-    return TemplateResponse(
-        request, "aap_wagtail/admin/deliberation_forbidden.html", {"call": call}, status=403
+    return forbidden(
+        request, _("Only the managers of this call can open its deliberation and send its results.")
     )
 
 
@@ -372,7 +354,7 @@ def _render(request, call: CallPage, *, prefill_helper: bool, bound=None, status
         "pending_results": sum(
             1
             for a in [line.application for line in lines] + ineligible
-            if a.status in workflow.RESULT_STATES and a.results_sent_at is None
+            if a.status in S.RESULTS and a.results_sent_at is None
         ),
     }
     return TemplateResponse(request, "aap_wagtail/admin/deliberation.html", context, status=status)
@@ -427,7 +409,7 @@ def decide(request, call_pk: int, application_pk: int):
         try:
             workflow.decide(application, user=request.user, **form.decision_kwargs())
         except workflow.TransitionRefused as exc:
-            if application.status not in LISTED_STATES:
+            if application.status not in S.DELIBERATED:
                 messages.error(request, str(exc))
                 return redirect(_page_url(call, prefill_helper=prefill_helper))
             _route_refusal(form, application, call, exc)
@@ -455,7 +437,7 @@ def decide(request, call_pk: int, application_pk: int):
 def _results_summary(call: CallPage) -> dict:
     """Who "send results" will tell now, and who it will not."""
     pending = Application.objects.filter(
-        call=call, status__in=workflow.RESULT_STATES, results_sent_at__isnull=True
+        call=call, status__in=S.RESULTS, results_sent_at__isnull=True
     )
     labels = dict(S.choices)
     by_status = {
@@ -464,14 +446,12 @@ def _results_summary(call: CallPage) -> dict:
     return {
         "to_tell": sum(by_status.values()),
         "by_status": [
-            (labels[state], by_status[state])
-            for state in workflow.RESULT_STATES
-            if state in by_status
+            (labels[state], by_status[state]) for state in S.RESULTS if state in by_status
         ],
         "ineligible": by_status.get(S.INELIGIBLE, 0),
         "without_email": pending.filter(email="").count(),
         "already_told": Application.objects.filter(
-            call=call, status__in=workflow.RESULT_STATES, results_sent_at__isnull=False
+            call=call, status__in=S.RESULTS, results_sent_at__isnull=False
         ).count(),
         "still_in_review": Application.objects.filter(call=call, status=S.IN_REVIEW).count(),
     }
@@ -516,14 +496,14 @@ def send_results(request, call_pk: int):
 
 def urlpatterns() -> list:
     return [
-        path("aap/deliberation/<int:call_pk>/", deliberation, name="aap_deliberation"),
+        path("aap/deliberation/<aap_id:call_pk>/", deliberation, name="aap_deliberation"),
         path(
-            "aap/deliberation/<int:call_pk>/decide/<int:application_pk>/",
+            "aap/deliberation/<aap_id:call_pk>/decide/<aap_id:application_pk>/",
             decide,
             name="aap_decide",
         ),
         path(
-            "aap/deliberation/<int:call_pk>/send-results/",
+            "aap/deliberation/<aap_id:call_pk>/send-results/",
             send_results,
             name="aap_send_results",
         ),

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.log_actions import LogFormatter
 
-from .. import editions
+from ..calls import editions
 from ..models import CallPage
 
 BY_YEAR = "year"
@@ -115,7 +115,7 @@ def register_log_actions(actions):
 
 
 def admin_urls():
-    return [path("aap/calls/<int:call_pk>/next-edition/", next_edition, name="aap_next_edition")]
+    return [path("aap/calls/<aap_id:call_pk>/next-edition/", next_edition, name="aap_next_edition")]
 
 
 def register() -> None:

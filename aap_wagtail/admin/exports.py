@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import permissions
-from ..exports import start_call_export
+from ..applications.exports import start_call_export
 from ..models import CallExport, CallPage, ExportStatus
 
 #: How often (seconds) the progress page reloads itself while the ZIP is being built.
@@ -90,7 +90,7 @@ def export_download(request, uuid):
 
 def admin_urls():
     return [
-        path("aap/exports/<int:call_pk>/start/", export_start, name="aap_export_start"),
+        path("aap/exports/<aap_id:call_pk>/start/", export_start, name="aap_export_start"),
         path("aap/exports/<uuid:uuid>/", export_detail, name="aap_export_detail"),
         path("aap/exports/<uuid:uuid>/download/", export_download, name="aap_export_download"),
     ]

@@ -24,12 +24,13 @@ from django.utils.translation import gettext_lazy
 from wagtail.models import ModelLogEntry
 from wagtail_modeladmin.views import InspectView
 
-from .. import dossier, permissions, rules, workflow
-from ..formatting import format_amount, format_date, format_datetime
-from ..models import Application, ApplicationStatus, JuryAssignment
-from ..wizard import steps
-from ..wizard.forms import YES_NO
-from ..wizard.review import review_sections
+from .. import permissions, rules, workflow
+from ..applications import drafts
+from ..applications.wizard.forms import YES_NO
+from ..applications.wizard.review import review_sections
+from ..core.formatting import format_amount, format_date, format_datetime
+from ..models import Application, ApplicationStatus, JuryAssignment, steps
+from . import forbidden
 
 INSPECT_URL_NAME = "aap_wagtail_application_modeladmin_inspect"
 STATUS_LABELS = dict(ApplicationStatus.choices)
@@ -163,7 +164,7 @@ class ApplicationInspectView(InspectView):
         return [{"label": label, "value": value or "—"} for label, value in facts]
 
     def get_context_data(self, **kwargs):
-        application = dossier.prefetch_attachments(self.instance)
+        application = drafts.prefetch_attachments(self.instance)
         user = self.request.user
         manager = permissions.can_manage_application(user, application)[0]
         context = {
@@ -260,7 +261,7 @@ class EligibilityForm(TransitionForm):
         files = {a.document_id: a for a in application.attachments.all() if a.document_id}
         self.fields["documents"].choices = [
             (document.label, self._document_label(document, files.get(document.pk)))
-            for document in dossier.applicable_documents(application)
+            for document in drafts.applicable_documents(application)
         ]
         answered = application.answers.get(steps.ELIGIBILITY, {})
         yes_no = dict(YES_NO)
@@ -357,14 +358,8 @@ def transition_view(request, pk: int, name: str):
     visible = permissions.staff_applications(request.user, Application.objects.all())
     application = get_object_or_404(visible.select_related("call"), pk=pk)
     if not permissions.can_manage_application(request.user, application)[0]:
-        # A plain 403: Wagtail's admin would turn PermissionDenied into a redirect home.
-        return TemplateResponse(
-            request,
-            "aap_wagtail/admin/transition_forbidden.html",
-            {"application": application},
-            status=403,
-        )
-    dossier.prefetch_attachments(application)
+        return forbidden(request, _("Only the call's managers can change the state of a dossier."))
+    drafts.prefetch_attachments(application)
     transition = workflow.TRANSITIONS_BY_NAME[name]
     back = inspect_url(application)
     if request.method == "POST":
@@ -406,7 +401,7 @@ def transition_view(request, pk: int, name: str):
 def urls():
     return [
         path(
-            "aap/dossiers/<int:pk>/transition/<str:name>/",
+            "aap/dossiers/<aap_id:pk>/transition/<str:name>/",
             transition_view,
             name="aap_transition",
         )

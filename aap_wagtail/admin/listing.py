@@ -26,7 +26,8 @@ from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_r
 from wagtail_modeladmin.views import IndexView
 
 from .. import permissions
-from ..formatting import format_amount
+from ..core.formatting import format_amount
+from ..core.parsing import neutralise_formula, parse_id
 from ..models import Application, ApplicationStatus, CallAxis, CallPage, EnteredBy
 from ..models.applications import FOUND_ELIGIBLE, SUBMITTED
 from . import inspect
@@ -34,24 +35,6 @@ from .inspect import ApplicationInspectView, format_score
 
 S = ApplicationStatus
 MENU_ICON = "folder-open-inverse"
-MAX_ID = 2**31 - 1
-#: What a spreadsheet would read as a formula at the start of a cell (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def parse_id(value) -> int | None:
-    """A database id from the query string, or None (``"²".isdigit()`` is true, ``int`` fails;
-    a huge number overflows the database's integers)."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 1 <= number <= MAX_ID else None
-
-
-def neutralise_formula(value: str) -> str:
-    """The text with a leading quote when a spreadsheet would run it as a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def visible_calls(user):

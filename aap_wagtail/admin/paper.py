@@ -10,7 +10,8 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
-from .. import dossier, permissions, rules
+from .. import permissions, rules
+from ..applications import drafts
 from ..models import CallPage
 from . import add_call_action
 
@@ -45,7 +46,7 @@ def paper_dossier(request, call_pk: int):
         raise PermissionDenied
     form = PaperDossierForm(request.POST or None, call=call)
     if request.method == "POST" and form.is_valid():
-        dossier.create_paper_draft(
+        drafts.create_paper_draft(
             request,
             call,
             received_on=form.cleaned_data["received_on"],
@@ -60,6 +61,6 @@ def paper_dossier(request, call_pk: int):
 def register() -> None:
     hooks.register(
         "register_admin_urls",
-        lambda: [path("aap/paper/<int:call_pk>/", paper_dossier, name="aap_paper_dossier")],
+        lambda: [path("aap/paper/<aap_id:call_pk>/", paper_dossier, name="aap_paper_dossier")],
     )
     add_call_action("aap_paper_dossier", _("Enter a paper dossier"))

@@ -299,7 +299,7 @@ def preset_import(request):
 def admin_urls():
     return [
         path("aap/presets/import/", preset_import, name="aap_import_preset"),
-        path("aap/presets/<int:call_pk>/export/", preset_export, name="aap_export_preset"),
+        path("aap/presets/<aap_id:call_pk>/export/", preset_export, name="aap_export_preset"),
     ]
 
 

@@ -24,7 +24,6 @@ from ..models import Application, ApplicationStatus, CallPage, ProjectReport, Re
 S = ApplicationStatus
 
 #: Dossiers listed on a call's reports page even before their report is started.
-REPORT_STATES = (S.REPORT_DUE, S.REPORT_RECEIVED)
 
 
 class ChangesForm(forms.Form):
@@ -68,7 +67,7 @@ def reports_list(request, call_pk: int):
     call = _managed_call(request.user, call_pk)
     applications = (
         Application.objects.filter(call=call)
-        .filter(Q(status__in=REPORT_STATES) | Q(report__isnull=False))
+        .filter(Q(status__in=S.REPORT_STAGE) | Q(report__isnull=False))
         .select_related("report")
         .order_by("reference", "pk")
     )
@@ -130,7 +129,7 @@ def report_detail(request, pk: int):
             "images": list(report.images.all()) if report is not None else [],
             "can_publish": report is not None
             and report.status == ReportStatus.SUBMITTED
-            and application.status in (S.REPORT_RECEIVED, S.ARCHIVED),
+            and application.status in S.REPORT_IN,
             "can_ask_changes": can_moderate,
             "changes_form": changes_form,
             "page_title": _("End-of-project report"),
@@ -140,8 +139,8 @@ def report_detail(request, pk: int):
 
 def admin_urls():
     return [
-        path("aap/reports/<int:call_pk>/", reports_list, name="aap_reports"),
-        path("aap/reports/dossier/<int:pk>/", report_detail, name="aap_report"),
+        path("aap/reports/<aap_id:call_pk>/", reports_list, name="aap_reports"),
+        path("aap/reports/dossier/<aap_id:pk>/", report_detail, name="aap_report"),
     ]
 
 

@@ -3,7 +3,7 @@
 
 The token is the secret of the resume link e-mailed to the applicant (or of the report link):
 it opens one dossier, expires with the link, and dies when the applicant revokes it
-(``dossier.revoke_links``). No account, no cookie, hence no CSRF.
+(``access.revoke_links``). No account, no cookie, hence no CSRF.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
-from .. import conf, dossier
+from .. import conf
+from ..applications import access
 
 CORS_HEADERS = "Authorization, Content-Type, Accept-Language, Idempotency-Key"
 CORS_METHODS = "GET, POST, PUT, DELETE, OPTIONS"
@@ -33,7 +34,7 @@ class ApplicationTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 _("Send the token as: Authorization: Bearer <token>.")
             )
-        application = dossier.read_resume_token(token) or dossier.read_report_token(token)
+        application = access.read_resume_token(token) or access.read_report_token(token)
         if application is None:
             raise exceptions.AuthenticationFailed(
                 _("This token is invalid, expired or revoked. Ask for a new link.")

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.urls import reverse
 
-from .. import dossier, rules
-from ..models import Application, Attachment
-from ..wizard import steps
-from ..wizard.forms import STEP_FORMS, DocumentsForm
+from .. import rules
+from ..applications import drafts
+from ..applications.wizard.forms import STEP_FORMS, DocumentsForm
+from ..models import Application, Attachment, steps
 from . import bridge
 
 
@@ -146,7 +146,7 @@ def status_entry(request, application: Application) -> dict:
         "submitted_at": _iso(application.submitted_at),
         "steps": [
             {"name": name, "label": str(steps.STEP_LABELS[name]), "complete": name in stored}
-            for name in dossier.applicable_steps(application)
+            for name in drafts.applicable_steps(application)
         ],
         "files": [file_entry(request, a) for a in application.attachments.all()],
     }

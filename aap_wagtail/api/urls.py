@@ -9,20 +9,24 @@ app_name = "api"
 urlpatterns = [
     path("openapi.json", views.OpenAPIView.as_view(), name="openapi"),
     path("calls/", views.CallListView.as_view(), name="calls"),
-    path("calls/<int:call_id>/", views.CallDetailView.as_view(), name="call"),
+    path("calls/<aap_id:call_id>/", views.CallDetailView.as_view(), name="call"),
     path(
-        "calls/<int:call_id>/applications/",
+        "calls/<aap_id:call_id>/applications/",
         views.CreateApplicationView.as_view(),
         name="create_application",
     ),
-    path("calls/<int:call_id>/link-request/", views.LinkRequestView.as_view(), name="link_request"),
+    path(
+        "calls/<aap_id:call_id>/link-request/", views.LinkRequestView.as_view(), name="link_request"
+    ),
     path("report-link-request/", views.LinkRequestView.as_view(), name="report_link_request"),
     path("applications/<uuid:uuid>/", views.ApplicationView.as_view(), name="application"),
     path("applications/<uuid:uuid>/token/", views.TokenView.as_view(), name="token"),
     path("applications/<uuid:uuid>/data/", views.DataView.as_view(), name="data"),
     path("applications/<uuid:uuid>/steps/<str:step>/", views.StepView.as_view(), name="step"),
     path("applications/<uuid:uuid>/files/", views.FileListView.as_view(), name="files"),
-    path("applications/<uuid:uuid>/files/<int:pk>/", views.FileDetailView.as_view(), name="file"),
+    path(
+        "applications/<uuid:uuid>/files/<aap_id:pk>/", views.FileDetailView.as_view(), name="file"
+    ),
     path("applications/<uuid:uuid>/submit/", views.SubmitView.as_view(), name="submit"),
     path("applications/<uuid:uuid>/report/", views.ReportView.as_view(), name="report"),
     # Anything else under the API answers in JSON too, not with the site's HTML 404 page.

@@ -3,7 +3,8 @@ step, attach files, submit, follow the status, send the end-of-project report.
 
 Views only translate: every step is validated by the wizard's own form (``wizard.forms``, which
 asks ``rules``), every state change goes through ``workflow``, drafts are saved the way the
-wizard saves them (``dossier``), so a dossier can be started in one and finished in the other.
+wizard saves them (``applications.drafts``), so a dossier can be started in one and finished in
+the other; the links are asked for through ``applications.links``, as on the HTML pages.
 Errors are ``{field: [{code, message}]}`` in the language of ``Accept-Language``.
 """
 
@@ -26,12 +27,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from wagtail.models import Site
 
-from .. import dossier, ratelimit, rules, workflow
-from ..attachments import check_upload, delete_attachment, store_attachment
-from ..models import Application, ApplicationStatus, CallPage
-from ..uploadhandlers import use_safe_handlers
-from ..wizard import steps
-from ..wizard.forms import STEP_FORMS
+from .. import rules, workflow
+from ..applications import access, drafts, links
+from ..applications.attachments import check_upload, delete_attachment, store_attachment
+from ..applications.wizard.forms import STEP_FORMS
+from ..core import ratelimit
+from ..core.uploadhandlers import use_safe_handlers
+from ..models import Application, ApplicationStatus, CallPage, steps
 from . import bridge
 from .auth import ApplicationTokenAuthentication, add_cors_headers
 from .describe import describe_call, file_entry, status_entry
@@ -163,7 +165,7 @@ def draft_only(application: Application) -> Response | None:
 
 
 def step_form(application: Application | None, call, step: str, data=None, **extra):
-    kwargs = {**dossier.step_form_kwargs(call, application, step), **extra}
+    kwargs = {**drafts.step_form_kwargs(call, application, step), **extra}
     return STEP_FORMS[step](data, prefix=step, **kwargs)
 
 
@@ -177,7 +179,7 @@ def form_data(application, call, step: str, payload: Any):
     """The step's POST data for a JSON object, or the error response."""
     if not isinstance(payload, dict):
         return None, one_error(step, "invalid", _("Send a JSON object."))
-    kwargs = dossier.step_form_kwargs(call, application, step)
+    kwargs = drafts.step_form_kwargs(call, application, step)
     try:
         return bridge.to_form_data(STEP_FORMS[step], kwargs, step, payload), None
     except bridge.UnknownFields as unknown:
@@ -187,22 +189,6 @@ def form_data(application, call, step: str, payload: Any):
                 for name in unknown.names
             }
         )
-
-
-def _wizard_state(application: Application | None) -> dict:
-    state = dict((application.wizard_state if application else None) or {})
-    for key, empty in (("step", None), ("step_data", {}), ("step_files", {}), ("extra_data", {})):
-        state.setdefault(key, empty)
-    state["step_data"] = dict(state["step_data"])
-    return state
-
-
-def _lists(data: MultiValueDict) -> dict[str, list[str]]:
-    # As the wizard's storage keeps it: no NUL (PostgreSQL's JSON refuses it).
-    return {
-        key.replace("\x00", ""): [v.replace("\x00", "") for v in values]
-        for key, values in data.lists()
-    }
 
 
 # --- calls -------------------------------------------------------------------------------------
@@ -251,24 +237,17 @@ class LinkRequestView(AapAPIView):
     authentication_classes: list = []
 
     def post(self, request, call_id: int | None = None):
-        from ..views import ResumeLinkForm
-
         payload, error = json_object(request, "email")
         if error:
             return error
         call = self.site_call(call_id) if call_id is not None else None
-        form = ResumeLinkForm({"email": payload.get("email", "")})
+        form = links.LinkRequestForm({"email": payload.get("email", "")})
         if not form.is_valid():
             return invalid(bridge.form_errors(form))
-        refusal = ratelimit.check(request, "link_request")
+        kind = links.LinkKind.RESUME if call is not None else links.LinkKind.REPORT
+        refusal = links.request_links(request, kind, form.cleaned_data["email"], call=call)
         if refusal:
             return one_error("email", "rate_limited", refusal, status.HTTP_429_TOO_MANY_REQUESTS)
-        if call is not None:
-            dossier.send_links_for_email(request, call, form.cleaned_data["email"])
-        else:
-            from ..views_reports import send_report_links_for_email
-
-            send_report_links_for_email(form.cleaned_data["email"])
         return Response(
             {
                 "detail": _(
@@ -307,7 +286,7 @@ class CreateApplicationView(AapAPIView):
                     for name in unknown
                 }
             )
-        forms, errors, lists = {}, {}, {}
+        forms, errors, received = {}, {}, {}
         for step in (steps.ELIGIBILITY, steps.ORGANISATION):
             data, error = form_data(None, call, step, payload.get(step, {}))
             if error:
@@ -317,7 +296,7 @@ class CreateApplicationView(AapAPIView):
                 extra["may_create"] = lambda: ratelimit.check(request, "draft_creation")
             form = step_form(None, call, step, data, **extra)
             if form.is_valid():
-                forms[step], lists[step] = form, _lists(data)
+                forms[step], received[step] = form, data
             else:
                 errors.update({f"{step}.{k}": v for k, v in bridge.form_errors(form).items()})
         if errors:
@@ -325,21 +304,17 @@ class CreateApplicationView(AapAPIView):
                 e["code"] == "rate_limited" for entries in errors.values() for e in entries
             )
             return invalid(errors, 429 if limited else 400)
-        state = _wizard_state(None)
-        state["step_data"] = lists
+        state = drafts.wizard_state(None)
+        for step, data in received.items():
+            drafts.with_step(state, step, data)
         state["step"] = steps.PROJECT
+        application = drafts.start_draft(
+            request, call, forms[steps.ORGANISATION], state, in_browser=False
+        )
         organisation = forms[steps.ORGANISATION]
-        with transaction.atomic():
-            application = dossier.create_draft(
-                request, call, organisation.cleaned_data["email"], state, in_browser=False
-            )
-            organisation.application = application
-            fields = dossier.save_step(application, organisation, save=False)
-            application.save(update_fields=fields)
-            dossier.send_resume_link(request, application)
         return Response(
             {
-                "token": dossier.make_resume_token(application),
+                "token": access.make_resume_token(application),
                 "application": status_entry(request, application),
                 "warnings": organisation.warnings,
             },
@@ -358,7 +333,7 @@ class DataView(AapAPIView):
     download gives it."""
 
     def get(self, request, uuid):
-        from ..retention import applicant_data
+        from ..privacy.data import applicant_data
 
         return Response(applicant_data(self.own_application(uuid)))
 
@@ -367,20 +342,20 @@ class TokenView(AapAPIView):
     def delete(self, request, uuid):
         """Revoke: every link and token of this dossier issued so far stops working."""
         application = self.own_application(uuid)
-        dossier.revoke_links(application)
+        access.revoke_links(application)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class StepView(AapAPIView):
     def _step(self, application, step: str) -> str:
-        if step not in dossier.applicable_steps(application):
+        if step not in drafts.applicable_steps(application):
             raise Http404
         return step
 
     def get(self, request, uuid, step: str):
         application = self.own_application(uuid)
         step = self._step(application, step)
-        stored = _wizard_state(application)["step_data"].get(step)
+        stored = drafts.wizard_state(application)["step_data"].get(step)
         form = step_form(application, application.call, step)
         return Response(
             {
@@ -403,12 +378,8 @@ class StepView(AapAPIView):
         form = step_form(application, call, step, data)
         if not form.is_valid():
             return invalid(bridge.form_errors(form))
-        state = _wizard_state(application)
-        state["step_data"][step] = _lists(data)
-        with transaction.atomic():
-            fields = dossier.save_step(application, form, save=False)
-            application.wizard_state = state
-            application.save(update_fields=["wizard_state", *fields])
+        state = drafts.with_step(drafts.wizard_state(application), step, data)
+        drafts.save_step(application, form, state)
         return Response(
             {
                 "step": step,
@@ -422,7 +393,7 @@ class StepView(AapAPIView):
 def upload_targets(application: Application) -> dict[str, tuple]:
     """Every file slot of this dossier: slot -> (document, label, extensions, max size)."""
     targets: dict[str, tuple] = {}
-    for step in dossier.applicable_steps(application):
+    for step in drafts.applicable_steps(application):
         targets.update(step_form(application, application.call, step).upload_targets)
     return targets
 
@@ -501,10 +472,7 @@ class SubmitView(AapAPIView):
         errors = incomplete_steps(application)
         if errors:
             return invalid(errors)
-        problem = dossier.check_page_limit(dossier.prefetch_attachments(application))
         try:
-            if problem:
-                raise workflow.TransitionRefused(problem)
             application = workflow.submit_application(application, submission_key=key)
         except workflow.TransitionRefused as refusal:
             message = refusal.args[0] if refusal.args else ""
@@ -525,9 +493,9 @@ class SubmitView(AapAPIView):
 def incomplete_steps(application: Application) -> dict:
     """Every applicable step, validated again from what is stored, as the wizard does before
     it submits: ``{"step.field": [...]}``, or ``{step: [...]}`` for a step never filled."""
-    state = _wizard_state(application)
+    state = drafts.wizard_state(application)
     errors: dict[str, list] = {}
-    for step in dossier.applicable_steps(application):
+    for step in drafts.applicable_steps(application):
         stored = state["step_data"].get(step)
         if stored is None:
             errors[step] = [
@@ -563,7 +531,7 @@ class ReportView(AapAPIView):
         )
 
     def put(self, request, uuid):
-        from ..views_reports import ProjectReportForm, save_report_with_images
+        from ..winners.reports import ProjectReportForm, save_report_with_images
 
         application = self.own_application(uuid)
         if application.status != ApplicationStatus.REPORT_DUE:

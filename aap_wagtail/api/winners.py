@@ -20,14 +20,13 @@ from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import BaseAPIViewSet
 from wagtail.models import Site
 
-from .. import opendata, winners
-from ..admin.listing import parse_id
 from ..models import Application
+from ..winners import opendata
+from ..winners import public as winners
+from ..winners.filters import read_filters
 
 #: What a winner is called in ``meta.type``.
 WINNER_TYPE = "aap_wagtail.Winner"
-#: The longest search the endpoint reads (the rest is ignored).
-MAX_SEARCH = 100
 
 
 class WinnersAPIViewSet(BaseAPIViewSet):
@@ -41,27 +40,13 @@ class WinnersAPIViewSet(BaseAPIViewSet):
     def get_site(self) -> Site | None:
         return Site.find_for_request(self.request)
 
-    def _filter_value(self, name: str, *, allowed=None) -> int | None:
-        raw = self.request.GET.get(name)
-        if raw is None or raw == "":
-            return None
-        value = parse_id(raw)
-        if value is None or (allowed is not None and value not in allowed):
-            raise BadRequestError(f"{name} must be a positive integer")
-        return value
-
     def get_queryset(self):
         site = self.get_site()
         if site is None:
             return Application.objects.none()
-        search = self.request.GET.get("search", "").replace("\x00", "")[:MAX_SEARCH]
+        filters = read_filters(self.request.GET, year="year", axis="axis", search="search")
         return winners.for_display(
-            winners.filter_winners(
-                winners.published_winners(site.root_page),
-                year=self._filter_value("year", allowed=opendata.YEARS),
-                axis=self._filter_value("axis"),
-                q=search,
-            ),
+            filters.apply(winners.published_winners(site.root_page)),
             images=False,  # the list shows no report
         )
 

@@ -1,10 +1,4 @@
-from .applications import (
-    Application,
-    ApplicationStatus,
-    Attachment,
-    EnteredBy,
-    ReferenceCounter,
-)
+from .applications import Application, ApplicationStatus, Attachment, EnteredBy, ReferenceCounter
 from .call_parts import (
     CallAxis,
     CallDownload,
@@ -30,13 +24,7 @@ from .review import (
     ReviewScore,
     ReviewStatus,
 )
-from .winners import (
-    AapSiteSettings,
-    ProjectReport,
-    ReportImage,
-    ReportStatus,
-    WinnersIndexPage,
-)
+from .winners import AapSiteSettings, ProjectReport, ReportImage, ReportStatus, WinnersIndexPage
 
 __all__ = [
     "AapSiteSettings",

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..storage import get_private_storage
+from ..core.storage import get_private_storage
 
 
 class ApplicationStatus(models.TextChoices):
@@ -31,6 +31,40 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+S = ApplicationStatus
+# The groupings of states, named once here (an enum takes plain attributes after its members).
+# Sets, except where the order is shown to people.
+#: Before the review starts: the applicant may still withdraw.
+S.WITHDRAWABLE = frozenset({S.DRAFT, S.SUBMITTED})
+#: A decision can be taken (or changed, until the results are sent) from these.
+S.DECIDABLE = frozenset({S.IN_REVIEW, S.WAITLISTED, S.SELECTED, S.NOT_SELECTED})
+#: Still to be decided at the deliberation.
+S.TO_DECIDE = frozenset({S.IN_REVIEW, S.WAITLISTED})
+#: What the deliberation lists: still to decide, decided, and past selection (final).
+S.DELIBERATED = frozenset(
+    {S.IN_REVIEW, S.WAITLISTED, S.SELECTED, S.NOT_SELECTED, S.REPORT_DUE, S.REPORT_RECEIVED}
+)
+S.ARCHIVABLE = frozenset(
+    {S.REPORT_RECEIVED, S.NOT_SELECTED, S.INELIGIBLE, S.WAITLISTED, S.WITHDRAWN}
+)
+#: Decided: their applicants receive "send results".
+S.RESULTS = (S.SELECTED, S.NOT_SELECTED, S.WAITLISTED, S.INELIGIBLE)  # in the order shown
+#: An assigned jury member may open the dossier (and score it while in review).
+S.JURY_VISIBLE = frozenset({S.IN_REVIEW, S.SELECTED, S.NOT_SELECTED, S.WAITLISTED})
+#: Jury members can be assigned to these dossiers.
+S.JURY_ASSIGNABLE = frozenset({S.ELIGIBLE, S.IN_REVIEW})
+#: Funded: the project was selected (before its report is in, or once it is).
+S.FUNDED = frozenset({S.SELECTED, S.REPORT_DUE, S.REPORT_RECEIVED})
+#: Funded and its end-of-project report not received yet (the Brest returning rule).
+S.REPORT_PENDING = frozenset({S.SELECTED, S.REPORT_DUE})
+#: Around the end-of-project report (the staff's reports list).
+S.REPORT_STAGE = frozenset({S.REPORT_DUE, S.REPORT_RECEIVED})
+#: A report came in (it may be published from these).
+S.REPORT_IN = frozenset({S.REPORT_RECEIVED, S.ARCHIVED})
+#: Selected, whatever happened since: the winners, and what counts against the envelope.
+S.WINNERS = frozenset({S.SELECTED, S.REPORT_DUE, S.REPORT_RECEIVED, S.ARCHIVED})
+
+
 class EnteredBy(models.TextChoices):
     APPLICANT = "applicant", _("The applicant alone")
     MEDIATOR = "mediator", _("The applicant, helped by a mediator")
@@ -44,6 +78,37 @@ FOUND_ELIGIBLE = Q(eligibility_check__eligible=True)
 
 
 class ApplicationQuerySet(models.QuerySet):
+    def of_organisation(self, identifier: str, email: str):
+        """The dossiers of the organisation with this RNA/SIRET number, or of this e-mail (how a
+        returning organisation is recognised); none when both are empty."""
+        match = Q()
+        if identifier:
+            match |= Q(identifier=identifier)
+        if email:
+            match |= Q(email__iexact=email)
+        return self.filter(match) if match else self.none()
+
+    def previous_funding(self, call, identifier: str, email: str):
+        """The latest dossier of this organisation funded in another call (an earlier edition)."""
+        return (
+            self.of_organisation(identifier, email)
+            .filter(status__in=S.FUNDED)
+            .exclude(call=call)
+            .order_by("-submitted_at")
+            .first()
+        )
+
+    def report_owed(self, call, identifier: str, email: str):
+        """The earliest funded dossier of this organisation (any other call) still owing its
+        end-of-project report, or None."""
+        return (
+            self.of_organisation(identifier, email)
+            .filter(status__in=S.REPORT_PENDING)
+            .exclude(call=call)
+            .order_by("submitted_at")
+            .first()
+        )
+
     def for_listing(self):
         return self.select_related("call").prefetch_related("axes")
 
@@ -180,6 +245,12 @@ class Application(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["call", "number"], name="aap_unique_application_number_per_call"
+            ),
+            # Across the install: two calls never hand out the same reference (a draft has none).
+            models.UniqueConstraint(
+                fields=["reference"],
+                condition=~Q(reference=""),
+                name="aap_unique_application_reference",
             ),
         ]
 

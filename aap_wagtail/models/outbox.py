@@ -1,4 +1,4 @@
-"""The task outbox and the record of e-mails sent once (see ``aap_wagtail.outbox``).
+"""The task outbox and the record of e-mails sent once (see ``aap_wagtail.tasks.outbox``).
 
 Neither is shown to editors: they are how a queue outage or a killed worker neither loses an
 e-mail nor sends it twice.
@@ -11,11 +11,12 @@ from django.utils import timezone
 
 
 class TaskOutbox(models.Model):
-    """A task asked for by a saved change and not yet handed to the queue.
+    """A task asked for by a saved change and not finished yet.
 
-    Written in the same transaction as the change; deleted once the queue has accepted the task.
-    A row that stays is a task the queue refused (Redis down): ``manage.py aap_flush_outbox``
-    enqueues it again.
+    Written in the same transaction as the change; deleted by its job once the task has run
+    (``tasks.outbox.run_outbox_entry``). A row that stays is a task the queue refused (Redis
+    down), lost (Redis restarted empty) or abandoned (a worker killed): ``manage.py
+    aap_flush_outbox`` enqueues it again once its lease has run out.
     """
 
     task_path = models.CharField(max_length=255)
@@ -27,7 +28,8 @@ class TaskOutbox(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
-    #: Someone is enqueueing the row until then (a lease: a process that dies mid-way lets go).
+    #: Someone is enqueueing the row, or its job is running, until then (a lease: a process or a
+    #: job that dies mid-way lets go).
     claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:

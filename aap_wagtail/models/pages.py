@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -25,8 +26,9 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from .. import conf, rules, timeline
-from ..blocks import QUESTION_KINDS
+from .. import conf, rules
+from . import routes, timeline
+from .blocks import QUESTION_KINDS
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -66,15 +68,11 @@ class CallIndexPage(RoutablePageMixin, AapPageMixin, Page):
 
     @path("flux/rss/", name="calls_rss")
     def calls_rss(self, request):
-        from .. import views_public
-
-        return views_public.calls_feed(request, self, atom=False)
+        return routes.serve("calls_feed", request, self, atom=False)
 
     @path("flux/atom/", name="calls_atom")
     def calls_atom(self, request):
-        from .. import views_public
-
-        return views_public.calls_feed(request, self, atom=True)
+        return routes.serve("calls_feed", request, self, atom=True)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -109,7 +107,34 @@ class CallPageForm(WagtailAdminPageForm):
             error = rules.check_funding(cleaned.get("envelope"), funding_total)
             if error:
                 self.add_error("envelope", error)
+        self._check_reference_prefix(cleaned)
         return cleaned
+
+    def _check_reference_prefix(self, cleaned) -> None:
+        """Two calls of the install (any site) never share a reference prefix: their dossiers
+        would share references. The prefix compared is the one used (the slug's when empty)."""
+        if "reference_prefix" in self.errors or "slug" in self.errors:
+            return
+
+        candidate = SimpleNamespace(
+            reference_prefix=cleaned.get("reference_prefix") or "",
+            slug=cleaned.get("slug") or self.instance.slug,
+        )
+        prefix = rules.reference_prefix(candidate)
+        others = CallPage.objects.exclude(pk=self.instance.pk).only(
+            "title", "slug", "reference_prefix"
+        )
+        taken = next((c for c in others if rules.reference_prefix(c) == prefix), None)
+        if taken is not None:
+            self.add_error(
+                "reference_prefix",
+                _(
+                    "The call “%(call)s” already uses the reference prefix %(prefix)s: the "
+                    "dossiers of both calls would share their references. Choose another one, "
+                    "e.g. with the year."
+                )
+                % {"call": taken.title, "prefix": prefix},
+            )
 
 
 class CallPage(RoutablePageMixin, AapPageMixin, Page):
@@ -433,45 +458,31 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
 
     @path("deposer/", name="apply")
     def apply(self, request):
-        from ..wizard.views import ApplicationWizard
-
-        return ApplicationWizard.for_call(self)(request)
+        return routes.serve("apply", request, self)
 
     @path("deposer/<str:step>/", name="apply_step")
     def apply_step(self, request, step):
-        from ..wizard.views import ApplicationWizard
-
-        return ApplicationWizard.for_call(self)(request, step=step)
+        return routes.serve("apply", request, self, step=step)
 
     @path("nouveau-lien/", name="resume_link_request")
     def resume_link_request(self, request):
-        from .. import views
-
-        return views.resume_link_request(request, self)
+        return routes.serve("resume_link_request", request, self)
 
     @path("dossier/<str:uuid>/", name="application_status")
     def application_status(self, request, uuid):
-        from .. import views
-
-        return views.application_status(request, self, uuid)
+        return routes.serve("application_status", request, self, uuid)
 
     @path("dossier/<str:uuid>/donnees/", name="application_data")
     def application_data(self, request, uuid):
-        from .. import views
-
-        return views.application_data(request, self, uuid)
+        return routes.serve("application_data", request, self, uuid)
 
     @path("dossier/<str:uuid>/retirer/", name="application_withdraw")
     def application_withdraw(self, request, uuid):
-        from .. import views
+        return routes.serve("application_withdraw", request, self, uuid)
 
-        return views.application_withdraw(request, self, uuid)
-
-    @path("dossier/<str:uuid>/fichiers/<int:pk>/supprimer/", name="attachment_delete")
+    @path("dossier/<str:uuid>/fichiers/<aap_id:pk>/supprimer/", name="attachment_delete")
     def attachment_delete(self, request, uuid, pk):
-        from .. import views
-
-        return views.attachment_delete(request, self, uuid, pk)
+        return routes.serve("attachment_delete", request, self, uuid, pk)
 
     def get_apply_url(self, request=None) -> str:
         return (self.get_url(request) or "") + self.reverse_subpage("apply")

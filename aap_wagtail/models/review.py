@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..storage import get_private_storage
+from ..core.storage import get_private_storage
 
 USER = settings.AUTH_USER_MODEL
 

@@ -14,7 +14,8 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from ..storage import get_private_storage
+from ..core.storage import get_private_storage
+from . import routes
 from .pages import AapPageMixin
 
 
@@ -97,8 +98,8 @@ class WinnersIndexPage(RoutablePageMixin, AapPageMixin, Page):
     """The public list of selected projects of the calls of its site, with their reports.
 
     Only dossiers whose applicants agreed to publication appear, and only their public fields:
-    everything public goes through ``aap_wagtail.winners``. The views behind the routes live in
-    ``aap_wagtail.views_public``.
+    everything public goes through ``winners.public``. The views behind the routes are named in
+    ``models.routes``.
     """
 
     intro = RichTextField(_("introduction"), blank=True)
@@ -113,33 +114,23 @@ class WinnersIndexPage(RoutablePageMixin, AapPageMixin, Page):
 
     @path("")
     def winners_list(self, request):
-        from .. import views_public
-
-        return views_public.winners_index(request, self)
+        return routes.serve("winners_index", request, self)
 
     @path("flux/rss/", name="winners_rss")
     def winners_rss(self, request):
-        from .. import views_public
-
-        return views_public.winners_feed(request, self, atom=False)
+        return routes.serve("winners_feed", request, self, atom=False)
 
     @path("flux/atom/", name="winners_atom")
     def winners_atom(self, request):
-        from .. import views_public
-
-        return views_public.winners_feed(request, self, atom=True)
+        return routes.serve("winners_feed", request, self, atom=True)
 
     @path("donnees/<str:fmt>/", name="winners_data")
     def winners_data(self, request, fmt):
-        from .. import views_public
-
-        return views_public.winners_download(request, self, fmt)
+        return routes.serve("winners_download", request, self, fmt)
 
     @path("<slug:slug>/", name="winner")
     def winner(self, request, slug):
-        from .. import views_public
-
-        return views_public.winner_page(request, self, slug)
+        return routes.serve("winner_page", request, self, slug)
 
 
 class ReportStatus(models.TextChoices):

@@ -36,7 +36,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_rq",
-    "django.contrib.admin",
+    "example_site.operators.OperatorsAdminConfig",  # Django's admin, superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -114,7 +114,7 @@ MEDIA_URL = "/media/"
 # name whose extension is too long for the file system (see docs/deployment.md, hostile files).
 FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
-    "aap_wagtail.uploadhandlers.SafeTemporaryFileUploadHandler",
+    "aap_wagtail.core.uploadhandlers.SafeTemporaryFileUploadHandler",
 ]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,18 +1,21 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django_rq import urls as django_rq_urls
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from .api import api_router
+from .operators import operators_only
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
-    path("django-rq/", include("django_rq.urls")),
-    # django-rq's dashboard is built on Django's admin (its login, its layout): staff only.
+    # For those who run the site only (superusers): failed jobs show what jobs were given.
+    path("django-rq/", include((operators_only(list(django_rq_urls.urlpatterns)), "django_rq"))),
+    # django-rq's dashboard is built on Django's admin (its login, its layout).
     path("django-admin/", admin.site.urls),
 ]
 

@@ -17,9 +17,9 @@ from decimal import Decimal
 
 from django.test.utils import override_settings
 
-from aap_wagtail import tasks, workflow
-from aap_wagtail.models import Application
-from aap_wagtail.workflow import RESULT_STATES
+from aap_wagtail import workflow
+from aap_wagtail.applications import emails
+from aap_wagtail.models import Application, ApplicationStatus
 
 ORGANISATIONS = [
     ("Les Écrans Partagés", "Ateliers numériques au centre social", "2300", 4, 4),
@@ -110,10 +110,10 @@ def load(call, manager, jurors) -> int:
                 )
         _deliberate(call, manager)
         # The results e-mails (to the demo's in-memory mailbox): the winners become public.
-        for pk in Application.objects.filter(call=call, status__in=RESULT_STATES).values_list(
-            "pk", flat=True
-        ):
-            tasks.send_result.call(pk)
+        for pk in Application.objects.filter(
+            call=call, status__in=ApplicationStatus.RESULTS
+        ).values_list("pk", flat=True):
+            emails.send_result.call(pk)
     return created
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 
-from ..wizard_helpers import pdf_bytes
+from ..helpers.wizard import pdf_bytes
 
 #: The longest walk with Tab from one field to the next before giving up.
 MAX_TABS = 40

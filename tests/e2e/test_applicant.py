@@ -11,7 +11,7 @@ from django.core import mail
 
 from aap_wagtail.models import Application, ApplicationStatus
 
-from ..wizard_helpers import resume_link_from
+from ..helpers.wizard import resume_link_from
 from . import applicant as steps
 from .applicant import APPLICANT_EMAIL, Keyboard, Mouse, step_name
 from .browser import audit, screenshot

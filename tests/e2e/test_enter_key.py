@@ -9,20 +9,25 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from aap_wagtail import dossier
+from aap_wagtail.applications import access
 from aap_wagtail.models import Application
 
-from ..test_wizard_features import extra_key, start
-from ..wizard_helpers import pdf_bytes, post_step, project_answers, step_url
+from ..helpers.wizard import (
+    extra_key,
+    features_call,
+    pdf_bytes,
+    post_step,
+    project_answers,
+    start,
+    step_url,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
 def call(make_call):
-    from ..test_wizard_features import call as features_call
-
-    return features_call.__wrapped__(make_call)
+    return features_call(make_call)
 
 
 def test_enter_in_a_field_saves_the_step_and_keeps_the_file(call, new_page):
@@ -34,7 +39,7 @@ def test_enter_in_a_field_saves_the_step_and_keeps_the_file(call, new_page):
     assert post_step(browser_less, call, "projet", data, files=files).status_code == 302
 
     page = new_page()
-    page.goto(urlsplit(dossier.resume_url(None, application)).path)
+    page.goto(urlsplit(access.resume_url(None, application)).path)
     page.goto(step_url(call, "projet"))
     assert page.get_by_text("affiche.pdf").first.is_visible()
     page.locator('[name="projet-title"]').fill("Ateliers du quartier")

@@ -2,7 +2,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ... import tasks
+from ...privacy import retention
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
                 datetime.date.fromisoformat(date)
             except ValueError:
                 raise CommandError(f"--date: {date!r} is not a date (YYYY-MM-DD).") from None
-        report = tasks.purge_expired_dossiers.call(day=date, dry_run=dry_run)
+        report = retention.purge_expired_dossiers.call(day=date, dry_run=dry_run)
         verb = "would be" if dry_run else "were"
         for title in report["bank_details_removed"]:
             self.stdout.write(f"bank details: {title}")

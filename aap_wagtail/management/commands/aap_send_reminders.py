@@ -1,11 +1,11 @@
 from django.core.management.base import BaseCommand
 
-from ... import tasks
+from ...applications import emails
 
 
 class Command(BaseCommand):
     help = "Queue the reminder e-mails for drafts of calls that close soon (run it daily)."
 
     def handle(self, *args, **options):
-        queued = tasks.send_draft_reminders.call()
+        queued = emails.send_draft_reminders.call()
         self.stdout.write(f"{queued} reminder(s) queued.")
