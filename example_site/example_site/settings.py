@@ -138,6 +138,10 @@ except ImportError:  # Django 5.2: the django_tasks backport
     IMMEDIATE_TASK_BACKEND = "django_tasks.backends.immediate.ImmediateBackend"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600}}
+# Every queue django-rq builds (the workers', the dashboard's, the registries' clean-up) reads
+# jobs as django-tasks-rq's: RQ's own Job class breaks the failure callback of a job abandoned
+# by a killed worker (AttributeError: 'Job' object has no attribute 'task_result').
+RQ = {"JOB_CLASS": "django_tasks_rq.backend.Job"}
 RQ_BACKEND = {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
 TASKS = {"default": RQ_BACKEND if REDIS_URL else {"BACKEND": IMMEDIATE_TASK_BACKEND}}
 

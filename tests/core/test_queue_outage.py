@@ -414,7 +414,7 @@ def database_url() -> str:
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_killed_while_sending_the_receipt_does_not_make_it_leave_twice(
-    make_dossier_call, rq_backend
+    make_dossier_call, rq_backend, caplog
 ):
     call = make_dossier_call(reference_prefix="BREST-2027", notification_emails=MANAGER)
     application = Application.objects.create(call=call, email="asso@example.org")
@@ -446,6 +446,17 @@ def test_a_worker_killed_while_sending_the_receipt_does_not_make_it_leave_twice(
         worker.send_signal(signal.SIGKILL)  # the machine restarts, the OOM killer strikes…
         worker.wait(30)
     assert not SentEmail.objects.exists()  # the claim died with the worker
+
+    # RQ's clean-up of the abandoned job (run by any worker, later) calls django-tasks-rq's
+    # failure callback: with RQ's own Job class it raised AttributeError (issue 15, point 11).
+    from rq.registry import FailedJobRegistry, StartedJobRegistry
+
+    with caplog.at_level(logging.ERROR):  # as a worker's maintenance runs it, a day later
+        StartedJobRegistry(
+            name=queue.name, connection=queue.connection, job_class=queue.job_class
+        ).cleanup(timestamp=time.time() + 24 * 3600)
+    assert receipt_job_id in FailedJobRegistry(queue=queue).get_job_ids()
+    assert "failure callback" not in caplog.text and "task_result" not in caplog.text
 
     # Nobody requeues it by hand: its outbox row is still there, and once its lease has run
     # out the sweep enqueues it again (issue 15, point 10).
