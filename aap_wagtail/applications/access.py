@@ -175,16 +175,21 @@ def revoke_links(application: Application) -> None:
     application.refresh_from_db(fields=["access_generation"])
 
 
-def _absolute(request, application: Application, path: str) -> str:
+def _absolute(request, application: Application, path: str, base_url: str = "") -> str:
     if request is not None:
         return request.build_absolute_uri(path)
+    if base_url:  # the address the applicant used, given to a background task
+        return base_url.rstrip("/") + path
     site = application.call.get_site()  # from a background task: the call's own site
     return f"{site.root_url}{path}" if site else path
 
 
-def resume_url(request, application: Application) -> str:
+def resume_url(request, application: Application, *, base_url: str = "") -> str:
+    """The resume link: on the request's address, else ``base_url`` (``https://host``), else
+    the call's site."""
     token = make_resume_token(application)
-    return _absolute(request, application, reverse("aap_wagtail:resume", kwargs={"token": token}))
+    path = reverse("aap_wagtail:resume", kwargs={"token": token})
+    return _absolute(request, application, path, base_url)
 
 
 def report_url(request, application: Application) -> str:

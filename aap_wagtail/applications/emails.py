@@ -133,10 +133,11 @@ def notify_jury_member_of_assignment(
 
 
 @task()
-def send_resume_link(application_id: int, request_key: str) -> int:
-    """The link to come back to a draft. The job takes ids only and builds the link when it
-    runs (a failed job in the queue's dashboard holds no link: a link is a bearer token).
-    ``request_key`` names one request: a retried job sends this link once, a new request anew."""
+def send_resume_link(application_id: int, request_key: str, base_url: str = "") -> int:
+    """The link to come back to a draft. The job is given ids and builds the link when it runs
+    (a failed job in the queue's dashboard holds no link: a link is a bearer token).
+    ``request_key`` names one request: a retried job sends this link once, a new request anew;
+    ``base_url`` is the address the applicant used (``https://host/``), where the link leads."""
     application = _application(application_id)
     if not application.email:
         return 0
@@ -147,7 +148,7 @@ def send_resume_link(application_id: int, request_key: str) -> int:
         context = {
             "application": application,
             "call": application.call,
-            "link": resume_url(None, application),
+            "link": resume_url(None, application, base_url=base_url),
             "days": conf.get("RESUME_LINK_MAX_AGE_DAYS"),
         }
         return EmailMultiAlternatives(

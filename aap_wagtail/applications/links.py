@@ -39,7 +39,9 @@ def send_resume_link(request, application: Application) -> None:
     """E-mail a resume link to the draft's address, after the commit, through the outbox. The
     job is given ids only: it builds the link when it runs."""
     # One key per link asked for: a retried job sends this link once, a new request a new one.
-    tasks.notify(tasks.Message.RESUME_LINK, application.pk, uuid.uuid4().hex)
+    # The job gets the address the applicant used (not a secret), so the link leads back there.
+    base_url = request.build_absolute_uri("/") if request is not None else ""
+    tasks.notify(tasks.Message.RESUME_LINK, application.pk, uuid.uuid4().hex, base_url)
 
 
 def send_resume_links(request, call, email: str) -> int:
