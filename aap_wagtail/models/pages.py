@@ -92,6 +92,23 @@ class CallIndexPage(RoutablePageMixin, AapPageMixin, Page):
         return context
 
 
+class Tab(ObjectList):
+    """A tab of the call's editor with a fixed HTML id (``#tab-<slug>``). Wagtail builds the
+    editor once per process and names a tab from its translated heading: without a slug, the
+    ids would depend on the language of the first request (links and tests to a tab break)."""
+
+    def __init__(self, *args, slug: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slug = slug
+
+    def clone_kwargs(self):
+        return {**super().clone_kwargs(), "slug": self.slug}
+
+    @property
+    def clean_name(self) -> str:
+        return self.slug
+
+
 class CallPageForm(WagtailAdminPageForm):
     """Checks what spans several fields and inline panels (e.g. funders vs. envelope)."""
 
@@ -370,14 +387,14 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
 
     edit_handler = TabbedInterface(
         [
-            ObjectList(content_panels, heading=_("Call")),
-            ObjectList(eligibility_panels, heading=_("Eligibility")),
-            ObjectList(money_panels, heading=_("Money")),
-            ObjectList(selection_panels, heading=_("Selection and dossier")),
-            ObjectList(calendar_panels, heading=_("Calendar")),
-            ObjectList(contact_panels, heading=_("Contact")),
-            ObjectList(Page.promote_panels, heading=_("Promote")),
-            ObjectList(Page.settings_panels, heading=_("Settings")),
+            Tab(content_panels, heading=_("Call"), slug="appel"),
+            Tab(eligibility_panels, heading=_("Eligibility"), slug="eligibilite"),
+            Tab(money_panels, heading=_("Money"), slug="financement"),
+            Tab(selection_panels, heading=_("Selection and dossier"), slug="selection_et_dossier"),
+            Tab(calendar_panels, heading=_("Calendar"), slug="calendrier"),
+            Tab(contact_panels, heading=_("Contact"), slug="contact"),
+            Tab(Page.promote_panels, heading=_("Promote"), slug="promotion"),
+            Tab(Page.settings_panels, heading=_("Settings"), slug="parametres"),
         ]
     )
 

@@ -310,3 +310,23 @@ def test_a_copied_call_that_kept_its_prefix_never_repeats_a_reference(make_call)
     assert two.reference == f"BREST-2026-{copy.pk}-001"
     with pytest.raises(IntegrityError), transaction.atomic():
         Application.objects.filter(pk=two.pk).update(reference=one.reference)
+
+
+def test_the_editors_tabs_keep_their_ids_whatever_the_language_that_built_the_editor():
+    """Wagtail builds a page's editor once per process and names each tab from its translated
+    heading: the tab ids of the call's editor are fixed instead (``#tab-eligibilite``)."""
+    from django.utils import translation
+
+    for language in ("en", "fr"):
+        with translation.override(language):
+            editor = CallPage.edit_handler.bind_to_model(CallPage)
+            assert editor.child_identifiers == [
+                "appel",
+                "eligibilite",
+                "financement",
+                "selection_et_dossier",
+                "calendrier",
+                "contact",
+                "promotion",
+                "parametres",
+            ]
