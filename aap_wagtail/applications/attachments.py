@@ -219,48 +219,74 @@ def _check_zip_document(upload: File, extension: str, max_size_mb: int) -> None:
         raise _content_error(extension) from error
 
 
+class _SkipStreamData:
+    """The PDF file as pypdf reads it while looking for active content: a read longer than
+    ``limit`` (the data of a stream: a page's picture, a font) moves past the bytes instead of
+    returning them. Only dictionaries can hold an action, so nothing checked is lost, and a
+    50 MB scanned page is never read into memory."""
+
+    def __init__(self, raw, limit: int = 64 * 1024):
+        self._raw, self._limit = raw, limit
+
+    def read(self, size: int = -1) -> bytes:
+        if size is not None and size > self._limit:
+            self._raw.seek(size, 1)
+            return b""
+        return self._raw.read(size)
+
+    def __getattr__(self, name):
+        return getattr(self._raw, name)
+
+
 def _pdf_has_active_content(reader) -> bool:
     """Whether any object of the PDF is or names active content (``PDF_ACTIVE_NAMES``),
-    reachable from the trailer or only listed in the cross-reference table."""
+    reachable from the trailer or only listed in the cross-reference table.
+
+    Object streams (which pack small objects, compressed) are read first, whole: the objects
+    in them are read from their data. Every other stream's data is skipped (``_SkipStreamData``).
+    """
     from pypdf.generic import (
         ArrayObject,
         DictionaryObject,
         IndirectObject,
         NameObject,
-        StreamObject,
     )
 
+    for container in {entry[0] for entry in reader.xref_objStm.values()}:
+        try:
+            IndirectObject(container, 0, reader).get_object()
+        except Exception:  # a damaged object stream: the objects in it are unreadable too
+            continue
     pending: list = [reader.trailer]
     for generation, numbers in reader.xref.items():
         pending.extend(IndirectObject(number, generation, reader) for number in numbers)
     pending.extend(IndirectObject(number, 0, reader) for number in reader.xref_objStm)
     seen: set[tuple[int, int]] = set()
-    while pending:
-        obj = pending.pop()
-        if isinstance(obj, IndirectObject):
-            key = (obj.idnum, obj.generation)
-            if key in seen:
-                continue
-            seen.add(key)
-            try:
-                obj = obj.get_object()
-            except Exception:  # an object pypdf cannot parse holds nothing it could run either
-                continue
-            if isinstance(obj, StreamObject) and obj.get("/Type") != "/ObjStm":
-                # pypdf keeps every object it reads: without this, each page's picture would
-                # stay, and a 50 MB scan be whole in memory. (Object streams stay: pypdf reads
-                # the compressed objects from them.)
-                getattr(reader, "resolved_objects", {}).pop((key[1], key[0]), None)
-        if isinstance(obj, DictionaryObject):
-            # dict.items() keeps indirect references unresolved: they are visited once each.
-            for key, value in dict.items(obj):
-                if key in PDF_ACTIVE_NAMES:
-                    return True
-                pending.append(value)
-        elif isinstance(obj, ArrayObject):
-            pending.extend(list.__iter__(obj))
-        elif isinstance(obj, NameObject) and obj in PDF_ACTIVE_NAMES:
-            return True
+    file, reader.stream = reader.stream, _SkipStreamData(reader.stream)
+    try:
+        while pending:
+            obj = pending.pop()
+            if isinstance(obj, IndirectObject):
+                key = (obj.idnum, obj.generation)
+                if key in seen:
+                    continue
+                seen.add(key)
+                try:
+                    obj = obj.get_object()
+                except Exception:  # an object pypdf cannot parse holds nothing it could run
+                    continue
+            if isinstance(obj, DictionaryObject):
+                # dict.items() keeps indirect references unresolved: they are visited once each.
+                for key, value in dict.items(obj):
+                    if key in PDF_ACTIVE_NAMES:
+                        return True
+                    pending.append(value)
+            elif isinstance(obj, ArrayObject):
+                pending.extend(list.__iter__(obj))
+            elif isinstance(obj, NameObject) and obj in PDF_ACTIVE_NAMES:
+                return True
+    finally:
+        reader.stream = file
     return False
 
 
@@ -414,84 +440,6 @@ def check_upload(upload: File, *, extensions: list[str], max_size_mb: int) -> Ch
         sha256=digest.hexdigest(),
         page_count=page_count,
         file=upload,
-    )
-
-
-# -- photos for publication --------------------------------------------------------------------
-
-#: A photo larger than this (in pixels) is refused, not decoded: a "decompression bomb" of a few
-#: kilobytes could otherwise fill the memory.
-PHOTO_MAX_PIXELS = 40_000_000
-#: Published photos are never shown larger: the longest side is brought down to this.
-PHOTO_MAX_SIDE = 1600
-PHOTO_FORMATS = {
-    "JPEG": ("jpg", "image/jpeg"),
-    "PNG": ("png", "image/png"),
-    "WEBP": ("webp", "image/webp"),
-}
-
-
-def _photo_refused() -> ValidationError:
-    return ValidationError(
-        _(
-            "This image cannot be read, or is too large (%(pixels)s million pixels at most). "
-            "Save it again as JPG or PNG and retry."
-        )
-        % {"pixels": PHOTO_MAX_PIXELS // 1_000_000},
-        code="content",
-    )
-
-
-def clean_photo(checked: CheckedUpload) -> CheckedUpload:
-    """A checked image saved again for publication: turned the right way up (its EXIF
-    orientation), at most ``PHOTO_MAX_SIDE`` pixels, and without its metadata — EXIF (GPS
-    position, camera serial number, dates), XMP, comments. Only the colour profile is kept.
-
-    A JPEG is decoded at a reduced scale (``draft``), so a large photo is never whole in memory.
-    """
-    import io
-
-    from django.core.files.base import ContentFile
-    from PIL import Image, ImageOps
-
-    checked.file.seek(0)
-    try:
-        with Image.open(checked.file) as original:
-            if original.width * original.height > PHOTO_MAX_PIXELS:
-                raise _photo_refused()
-            if original.format not in PHOTO_FORMATS:
-                raise _content_error(checked.extension)
-            image_format = original.format
-            if image_format == "JPEG":
-                original.draft("RGB", (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-            icc_profile = original.info.get("icc_profile")
-            image = ImageOps.exif_transpose(original)
-            image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-            if image_format == "JPEG" and image.mode not in ("RGB", "L"):
-                image = image.convert("RGB")
-            image.info = {}  # nothing of the original's metadata is carried over
-            out = io.BytesIO()
-            options = {"icc_profile": icc_profile} if icc_profile else {}
-            if image_format in ("JPEG", "WEBP"):
-                options["quality"] = 88
-            image.save(out, format=image_format, **options)
-    except ValidationError:
-        raise
-    except (Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
-        raise _photo_refused() from error
-    finally:
-        checked.file.seek(0)
-    data = out.getvalue()
-    extension, content_type = PHOTO_FORMATS[image_format]
-    stem = _split_extension(checked.name)[0]
-    return CheckedUpload(
-        name=f"{stem}.{extension}",
-        extension=extension,
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        page_count=None,
-        file=ContentFile(data, name=f"{stem}.{extension}"),
     )
 
 

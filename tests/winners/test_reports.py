@@ -318,13 +318,13 @@ def test_a_published_photo_has_no_metadata_and_stands_the_right_way_up(
 def test_a_decompression_bomb_is_refused_not_decoded(client, link, english):
     from PIL import Image
 
-    from aap_wagtail.applications import attachments
+    from aap_wagtail.applications import photos
 
     buffer = io.BytesIO()
     # 8000 x 8000 pixels of one grey: a few kilobytes on disk, 64 MB once decoded.
     Image.new("L", (8000, 8000), 0).save(buffer, format="PNG", optimize=True)
     assert len(buffer.getvalue()) < 200 * 1024
-    assert 8000 * 8000 > attachments.PHOTO_MAX_PIXELS
+    assert 8000 * 8000 > photos.PHOTO_MAX_PIXELS
     bomb = SimpleUploadedFile("bombe.png", buffer.getvalue(), content_type="image/png")
     response = client.post(link, report_data(save="1", image_1=bomb, image_1_alt="Bombe"))
     assert response.status_code == 200
