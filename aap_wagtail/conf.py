@@ -66,7 +66,7 @@ def _options(value: Any) -> str | None:
     return None
 
 
-RATE_SCOPES = ("draft_creation", "link_request")
+RATE_SCOPES = ("draft_creation", "link_request", "directory_lookup")
 
 
 def _rates(value: Any) -> str | None:
@@ -137,6 +137,18 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], str | None], str]] = {
         "Keyword arguments given to the UPLOAD_SCANNER class, e.g. the host and port of clamd "
         "for aap_wagtail.extensions.ClamdScanner.",
     ),
+    "ORGANISATION_DIRECTORY": (
+        "aap_wagtail.extensions.NoDirectory",
+        _dotted_path,
+        "Class (an aap_wagtail.extensions.OrganisationDirectory) that looks a SIRET up to fill "
+        "in the organisation step; NoDirectory turns it off.",
+    ),
+    "ORGANISATION_DIRECTORY_OPTIONS": (
+        {},
+        _options,
+        "Keyword arguments given to the ORGANISATION_DIRECTORY class (base_url, timeout for "
+        "aap_wagtail.extensions.FrenchCompanyDirectory).",
+    ),
     "API_CORS_ORIGINS": (
         [],
         _origins,
@@ -144,10 +156,10 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], str | None], str]] = {
         "browser.",
     ),
     "RATE_LIMITS": (
-        {"draft_creation": "20/hour", "link_request": "5/hour"},
+        {"draft_creation": "20/hour", "link_request": "5/hour", "directory_lookup": "30/hour"},
         _rates,
-        "How often one client (IP address) may start a dossier or ask for a link, "
-        "in the wizard and the API alike.",
+        "How often one client (IP address) may start a dossier, ask for a link or look a SIRET "
+        "up in the directory, in the wizard and the API alike.",
     ),
 }
 

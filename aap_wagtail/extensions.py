@@ -3,10 +3,14 @@
 Each one is a dotted path in ``settings.AAP_WAGTAIL`` naming a subclass of a base class below:
 
 - ``IDENTIFIER_CHECKER`` (an ``IdentifierChecker``): which organisation numbers the wizard
-  accepts. Default: ``FrenchIdentifierChecker`` (RNA or SIRET).
+  accepts in its SIRET and RNA fields. Default: ``FrenchIdentifierChecker``.
 - ``UPLOAD_SCANNER`` (an ``UploadScanner``): a last look at every uploaded file, e.g. an
   antivirus. Default: ``NoScanner``; ``ClamdScanner`` asks a ClamAV daemon. It is created with
   ``UPLOAD_SCANNER_OPTIONS`` as keyword arguments.
+- ``ORGANISATION_DIRECTORY`` (an ``OrganisationDirectory``): where the organisation step looks a
+  SIRET up to fill in the name and address. Default: ``NoDirectory`` (off);
+  ``FrenchCompanyDirectory`` asks the public French company directory. It is created with
+  ``ORGANISATION_DIRECTORY_OPTIONS``.
 
 The class is imported once per dotted path and instantiated (without arguments, but for the
 scanner's options); the settings are re-read when they change (``override_settings`` works in
@@ -21,6 +25,9 @@ import json
 import logging
 import socket
 import struct
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import IO, Any
 
@@ -33,17 +40,26 @@ logger = logging.getLogger(__name__)
 
 
 class IdentifierChecker:
-    """Checks the identifier an organisation gives (company or association number).
+    """Checks the numbers an organisation gives: its company number (the wizard's SIRET field)
+    and its association number (the RNA field).
 
-    Implement ``check()``; override ``normalise()`` when the stored form differs from what the
-    applicant types (spaces, dots, lower case…).
+    Implement ``check()`` (both fields), or ``check_siret()`` and ``check_rna()`` each; override
+    ``normalise()`` when the stored form differs from what the applicant types (spaces, dots,
+    lower case…). Whether a number is required is the call's setting, not the checker's.
     """
 
     def check(self, value: str) -> str | None:
         """Return a message telling the applicant what is wrong with ``value``, or ``None`` when
-        it is acceptable. An empty value means "not given": return ``None`` to keep it
-        optional."""
+        it is acceptable. An empty value means "not given": return ``None``."""
         raise NotImplementedError
+
+    def check_siret(self, value: str) -> str | None:
+        """The company number field; ``check()`` by default."""
+        return self.check(value)
+
+    def check_rna(self, value: str) -> str | None:
+        """The association number field; ``check()`` by default."""
+        return self.check(value)
 
     def normalise(self, value: str) -> str:
         """The form of an accepted ``value`` that is stored and compared between editions."""
@@ -51,10 +67,16 @@ class IdentifierChecker:
 
 
 class FrenchIdentifierChecker(IdentifierChecker):
-    """An RNA number (W + 9 digits) or a SIRET (14 digits with a valid Luhn key); optional."""
+    """A SIRET (14 digits with a valid Luhn key) and an RNA number (W + 9 digits)."""
 
     def check(self, value: str) -> str | None:
         return rules.check_identifier(value)
+
+    def check_siret(self, value: str) -> str | None:
+        return rules.check_siret(value)
+
+    def check_rna(self, value: str) -> str | None:
+        return rules.check_rna(value)
 
     def normalise(self, value: str) -> str:
         return rules.normalise_identifier(value)
@@ -169,14 +191,102 @@ class ClamdScanner(UploadScanner):
         return socket.create_connection((self.host, self.port), timeout=self.timeout)
 
 
+@dataclass(frozen=True)
+class OrganisationFound:
+    """What a directory knows of an establishment: enough to fill in the organisation step."""
+
+    name: str
+    address: str
+    postcode: str
+    city: str
+
+
+class DirectoryUnavailable(Exception):
+    """The directory did not answer in time, or answered something unreadable."""
+
+
+class OrganisationDirectory:
+    """Looks an organisation up by its SIRET. Implement ``look_up()``; ``enabled`` says
+    whether the organisation step offers it."""
+
+    enabled = True
+
+    def look_up(self, siret: str) -> OrganisationFound | None:
+        """The establishment with this (valid, normalised) SIRET, or ``None`` when the directory
+        has none. Raise ``DirectoryUnavailable`` when it cannot tell."""
+        raise NotImplementedError
+
+
+class NoDirectory(OrganisationDirectory):
+    """No look-up: the applicant types the name and address (the default)."""
+
+    enabled = False
+
+    def look_up(self, siret: str) -> OrganisationFound | None:
+        return None
+
+
+class FrenchCompanyDirectory(OrganisationDirectory):
+    """The public French company directory (« API Recherche d'entreprises », open, without a
+    key): ``GET <base_url>/search?q=<siret>``, then the establishment with that SIRET.
+
+    Options (``AAP_WAGTAIL["ORGANISATION_DIRECTORY_OPTIONS"]``): ``base_url`` (default
+    ``https://recherche-entreprises.api.gouv.fr``) and ``timeout`` in seconds (default 3: the
+    applicant waits).
+    """
+
+    MAX_BYTES = 512 * 1024
+
+    def __init__(
+        self, *, base_url: str = "https://recherche-entreprises.api.gouv.fr", timeout: float = 3
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = float(timeout)
+
+    def look_up(self, siret: str) -> OrganisationFound | None:
+        query = urllib.parse.urlencode({"q": siret, "page": 1, "per_page": 5})
+        request = urllib.request.Request(
+            f"{self.base_url}/search?{query}",
+            headers={"Accept": "application/json", "User-Agent": "aap_wagtail"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                payload = json.loads(response.read(self.MAX_BYTES))
+        except (OSError, ValueError) as error:  # refused, timed out, HTTP error, not JSON…
+            raise DirectoryUnavailable(str(error) or type(error).__name__) from error
+        if not isinstance(payload, dict):
+            raise DirectoryUnavailable("unexpected answer")
+        for result in payload.get("results") or []:
+            places = [*(result.get("matching_etablissements") or []), result.get("siege") or {}]
+            for place in places:
+                if isinstance(place, dict) and place.get("siret") == siret:
+                    return self._found(result, place)
+        return None
+
+    @staticmethod
+    def _found(result: dict, place: dict) -> OrganisationFound:
+        postcode = str(place.get("code_postal") or "")
+        city = str(place.get("libelle_commune") or "")
+        parts = ("numero_voie", "indice_repetition", "type_voie", "libelle_voie")
+        street = " ".join(str(place[k]) for k in parts if place.get(k))
+        if not street:  # the full address, less its postcode and town
+            street = str(place.get("adresse") or "").split(f" {postcode} ")[0] if postcode else ""
+        name = result.get("nom_complet") or result.get("nom_raison_sociale") or ""
+        return OrganisationFound(name=str(name), address=street, postcode=postcode, city=city)
+
+
 #: setting -> (base class, method the class must have)
 EXTENSION_POINTS: dict[str, tuple[type, str]] = {
     "IDENTIFIER_CHECKER": (IdentifierChecker, "check"),
     "UPLOAD_SCANNER": (UploadScanner, "scan"),
+    "ORGANISATION_DIRECTORY": (OrganisationDirectory, "look_up"),
 }
 
 #: setting -> the setting holding the keyword arguments its class is created with
-OPTIONS = {"UPLOAD_SCANNER": "UPLOAD_SCANNER_OPTIONS"}
+OPTIONS = {
+    "UPLOAD_SCANNER": "UPLOAD_SCANNER_OPTIONS",
+    "ORGANISATION_DIRECTORY": "ORGANISATION_DIRECTORY_OPTIONS",
+}
 
 
 def problem(setting: str) -> str | None:
@@ -233,3 +343,8 @@ def identifier_checker() -> IdentifierChecker:
 def upload_scanner() -> UploadScanner:
     """The configured ``UPLOAD_SCANNER``, created with ``UPLOAD_SCANNER_OPTIONS``."""
     return _configured("UPLOAD_SCANNER")
+
+
+def organisation_directory() -> OrganisationDirectory:
+    """The configured ``ORGANISATION_DIRECTORY``, created with its options."""
+    return _configured("ORGANISATION_DIRECTORY")

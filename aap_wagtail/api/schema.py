@@ -228,6 +228,12 @@ SCHEMAS: dict[str, Any] = {
         "required": ["email"],
         "properties": {"email": STRING},
     },
+    "Organisation": {
+        "type": "object",
+        "description": "What the company directory knows of an establishment.",
+        "required": ["name", "address", "postcode", "city"],
+        "properties": {"name": STRING, "address": STRING, "postcode": STRING, "city": STRING},
+    },
     "Report": {
         "type": "object",
         "required": ["due", "status", "data"],
@@ -388,6 +394,20 @@ def paths() -> dict:
                 },
                 secure=False,
                 body=json_body(ref("EmailRequest")),
+            )
+        },
+        "/organisations/{siret}/": {
+            "get": op(
+                "The name and address the company directory knows for a SIRET, to fill in the "
+                "organisation step (404 also when the site has no directory).",
+                {
+                    "200": answer("Found.", ref("Organisation")),
+                    "400": ERRORS,
+                    "429": answer("Too many look-ups.", ref("Errors")),
+                    "503": answer("The directory did not answer.", ref("Detail")),
+                },
+                secure=False,
+                params=[{"name": "siret", "in": "path", "required": True, "schema": STRING}],
             )
         },
         "/applications/{uuid}/": {

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import views
+from . import organisations, views
 
 app_name = "api"
 
@@ -19,6 +19,11 @@ urlpatterns = [
         "calls/<aap_id:call_id>/link-request/", views.LinkRequestView.as_view(), name="link_request"
     ),
     path("report-link-request/", views.LinkRequestView.as_view(), name="report_link_request"),
+    path(
+        "organisations/<str:siret>/",
+        organisations.OrganisationLookupView.as_view(),
+        name="organisation_lookup",
+    ),
     path("applications/<uuid:uuid>/", views.ApplicationView.as_view(), name="application"),
     path("applications/<uuid:uuid>/token/", views.TokenView.as_view(), name="token"),
     path("applications/<uuid:uuid>/data/", views.DataView.as_view(), name="data"),

@@ -118,13 +118,14 @@ def _copy_answers(application: Application, form) -> list[str]:
     columns: dict[str, Any] = {}
     if form.step_name == steps.ORGANISATION:
         previous = Application.objects.previous_funding(
-            application.call, data["identifier"], data["email"]
+            application.call, data["email"], siret=data["siret"], rna=data["rna"]
         )
         helped = bool(data.get("helped_by_mediator"))
         columns = {
             "email": data["email"],
             "organisation_name": data["organisation_name"],
-            "identifier": data["identifier"],
+            "siret": data["siret"],
+            "rna": data["rna"],
             "funded_before": bool(data.get("funded_before") or previous),
             "previous_application": previous,
             "mediator_name": data.get("mediator_name", "") if helped else "",

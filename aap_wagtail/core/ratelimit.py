@@ -14,7 +14,11 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from .. import conf
 
-DEFAULT_RATES = {"draft_creation": "20/hour", "link_request": "5/hour"}
+DEFAULT_RATES = {
+    "draft_creation": "20/hour",
+    "link_request": "5/hour",
+    "directory_lookup": "30/hour",
+}
 
 
 class AapRateThrottle(SimpleRateThrottle):
@@ -47,11 +51,20 @@ class LinkRequestThrottle(AapRateThrottle):
     scope = "link_request"
 
 
+class DirectoryLookupThrottle(AapRateThrottle):
+    scope = "directory_lookup"
+
+
+THROTTLES = {
+    "draft_creation": DraftCreationThrottle,
+    "link_request": LinkRequestThrottle,
+    "directory_lookup": DirectoryLookupThrottle,
+}
+
+
 def allow(request, scope: str) -> tuple[bool, int]:
     """(allowed, seconds to wait): count one ``scope`` action of this client."""
-    throttle = {"draft_creation": DraftCreationThrottle, "link_request": LinkRequestThrottle}[
-        scope
-    ]()
+    throttle = THROTTLES[scope]()
     if throttle.allow_request(request, None):
         return True, 0
     return False, math.ceil(throttle.wait() or 0)

@@ -10,7 +10,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from ..core.storage import get_private_storage
@@ -78,34 +78,40 @@ FOUND_ELIGIBLE = Q(eligibility_check__eligible=True)
 
 
 class ApplicationQuerySet(models.QuerySet):
-    def of_organisation(self, identifier: str, email: str):
-        """The dossiers of the organisation with this RNA/SIRET number, or of this e-mail (how a
-        returning organisation is recognised); none when both are empty."""
-        match = Q()
-        if identifier:
-            match |= Q(identifier=identifier)
+    def of_organisation(self, email: str, *, siret: str = "", rna: str = ""):
+        """The dossiers of the organisation with this SIRET or RNA number, or of this e-mail (how
+        a returning organisation is recognised), those matched by a number first; none when all
+        are empty."""
+        by_number = Q()
+        if siret:
+            by_number |= Q(siret=siret)
+        if rna:
+            by_number |= Q(rna=rna)
+        match = by_number
         if email:
             match |= Q(email__iexact=email)
-        return self.filter(match) if match else self.none()
+        rank = Case(When(by_number, then=Value(0)), default=Value(1)) if by_number else Value(1)
+        found = self.filter(match) if match else self.none()
+        return found.alias(number_match=rank)
 
-    def previous_funding(self, call, identifier: str, email: str):
+    def previous_funding(self, call, email: str, *, siret: str = "", rna: str = ""):
         """The latest dossier of this organisation funded in another call (an earlier edition)."""
         return (
-            self.of_organisation(identifier, email)
+            self.of_organisation(email, siret=siret, rna=rna)
             .filter(status__in=S.FUNDED)
             .exclude(call=call)
-            .order_by("-submitted_at")
+            .order_by("number_match", "-submitted_at")
             .first()
         )
 
-    def report_owed(self, call, identifier: str, email: str):
+    def report_owed(self, call, email: str, *, siret: str = "", rna: str = ""):
         """The earliest funded dossier of this organisation (any other call) still owing its
         end-of-project report, or None."""
         return (
-            self.of_organisation(identifier, email)
+            self.of_organisation(email, siret=siret, rna=rna)
             .filter(status__in=S.REPORT_PENDING)
             .exclude(call=call)
-            .order_by("submitted_at")
+            .order_by("number_match", "submitted_at")
             .first()
         )
 
@@ -170,7 +176,8 @@ class Application(models.Model):
     # A few answers kept as columns for listings, search and matching; the full dossier is in
     # ``answers`` (cleaned values per step) and ``wizard_state`` (what the forms received).
     organisation_name = models.CharField(_("organisation"), max_length=255, blank=True)
-    identifier = models.CharField(_("RNA or SIRET"), max_length=20, blank=True, db_index=True)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, db_index=True)
+    rna = models.CharField(_("RNA number"), max_length=10, blank=True, db_index=True)
     project_title = models.CharField(_("project title"), max_length=255, blank=True)
     requested_amount = models.DecimalField(
         _("amount requested"), max_digits=12, decimal_places=2, null=True, blank=True

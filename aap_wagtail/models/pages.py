@@ -223,6 +223,16 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
         default=3000,
         validators=[MinValueValidator(100), MaxValueValidator(100000)],
     )
+    organisation_number = models.CharField(
+        _("organisation number required"),
+        max_length=10,
+        choices=rules.NumberRequirement.CHOICES,
+        default=rules.NumberRequirement.EITHER,
+        help_text=_(
+            "What the organisation step requires. A grant is paid to a SIRET; an association "
+            "without one may give its RNA number."
+        ),
+    )
     # Calendar
     opens_at = models.DateTimeField(_("opens at"))
     closes_at = models.DateTimeField(
@@ -355,6 +365,7 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
             [FieldPanel("max_pages"), FieldPanel("max_text_length")],
             heading=_("Dossier limits"),
         ),
+        FieldPanel("organisation_number"),
         InlinePanel("required_documents", heading=_("Required documents"), label=_("Document")),
         FieldPanel("extra_questions"),
         FieldPanel("reference_prefix"),
@@ -416,6 +427,7 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
         APIField("envelope"),
         APIField("max_pages"),
         APIField("max_text_length"),
+        APIField("organisation_number"),
         APIField("axes"),
         APIField("eligibility_questions"),
         APIField("support_kinds"),

@@ -298,7 +298,7 @@ def anonymise(application: Application, *, user=None, now=None) -> PurgeResult:
         application.mediator_structure = ""
         if not (public or funded):
             application.organisation_name = ""
-            application.identifier = ""
+            application.siret = application.rna = ""
             application.project_title = ""
         application.anonymised_at = now
         # Every link, token and browser session that opened the dossier stops working.
@@ -314,7 +314,8 @@ def anonymise(application: Application, *, user=None, now=None) -> PurgeResult:
                 "mediator_name",
                 "mediator_structure",
                 "organisation_name",
-                "identifier",
+                "siret",
+                "rna",
                 "project_title",
                 "anonymised_at",
                 "updated_at",

@@ -137,13 +137,15 @@ def scdl_csv(applications, site: Site | None) -> str:
         if record.amount is None:  # the call keeps its amounts private: no SCDL row
             continue
         date, reference = winners.scdl_decision(application)
+        beneficiary_siret, beneficiary_rna = winners.scdl_identifiers(application)
         values = {
             "nomAttribuant": name,
             "idAttribuant": siret,
             "dateConvention": date.isoformat() if date else "",
             "referenceDecision": reference,
             "nomBeneficiaire": record.organisation,
-            "idBeneficiaire": winners.scdl_identifier(application),
+            "idBeneficiaire": beneficiary_siret,
+            "rnaBeneficiaire": beneficiary_rna,
             "objet": record.title[:SCDL_OBJECT_MAX],
             "montant": str(record.amount),
             "nature": scdl_nature(application.decision.support_kinds or []),

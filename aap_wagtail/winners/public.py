@@ -9,7 +9,6 @@ details, budget lines, scores, jury comments and attachments are never read.
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -182,13 +181,10 @@ def public_record(application: Application) -> PublicWinner:
 # The law on subsidy data (décret 2017-779) makes the beneficiary's SIRET and the deliberation
 # public for that export; nothing else (pages, feeds, other downloads, API) reads these.
 
-_SIRET = re.compile(r"\d{14}")
 
-
-def scdl_identifier(application: Application) -> str:
-    """The beneficiary's SIRET (14 digits) for the SCDL export; "" when it gave an RNA number."""
-    identifier = re.sub(r"\s", "", application.identifier or "")
-    return identifier if _SIRET.fullmatch(identifier) else ""
+def scdl_identifiers(application: Application) -> tuple[str, str]:
+    """The beneficiary's SIRET and RNA number for the SCDL export (either may be "")."""
+    return application.siret, application.rna
 
 
 def scdl_decision(application: Application) -> tuple[datetime.date | None, str]:

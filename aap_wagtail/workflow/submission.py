@@ -100,7 +100,7 @@ def submit_application(
             paper_date = None
         refusal = rules.can_submit(application.call, now, received_by_post_on=paper_date)
         if refusal is None and Application.objects.report_owed(
-            application.call, application.identifier, application.email
+            application.call, application.email, siret=application.siret, rna=application.rna
         ):
             refusal = report_owed_message()  # the Brest rule, also at the last step
         if refusal is None:

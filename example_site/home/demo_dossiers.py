@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.test.utils import override_settings
 
-from aap_wagtail import workflow
+from aap_wagtail import rules, workflow
 from aap_wagtail.applications import emails
 from aap_wagtail.models import Application, ApplicationStatus
 
@@ -55,6 +55,16 @@ PARTNERS = {
 COUNCIL_DELIBERATION = ("2023-11-042", datetime.date(2023, 11, 15))
 
 
+def sample_siret(n: int) -> str:
+    """A SIRET of the right shape and Luhn key for sample organisation ``n`` (made up: its
+    SIREN starts with zeros, which INSEE does not give)."""
+    base = f"{n:013d}"
+    for key in "0123456789":
+        if rules.check_siret(base + key) is None:
+            return base + key
+    raise AssertionError(n)
+
+
 def load(call, manager, jurors) -> int:
     """Create the sample dossiers once; returns how many were created."""
     if Application.objects.filter(call=call).exists():
@@ -68,6 +78,8 @@ def load(call, manager, jurors) -> int:
                 call=call,
                 email=f"contact{i}@example.org",
                 organisation_name=name,
+                siret=sample_siret(i),
+                rna=f"W29100{i:04d}",
                 project_title=title,
                 requested_amount=Decimal(amount),
                 total_amount=Decimal(amount) * 2,

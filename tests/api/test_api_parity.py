@@ -91,7 +91,9 @@ CASES = [
         "not_eligible",
     ),
     ("eligibilite", "unanswered", lambda c: {}, "required"),
-    ("organisation", "identifier", lambda c: org(identifier="W12"), "identifier"),
+    ("organisation", "rna", lambda c: org(rna="W12"), "identifier"),
+    ("organisation", "siret", lambda c: org(siret="73282932000075"), "identifier"),
+    ("organisation", "no number", lambda c: org(rna=""), "required"),
     ("organisation", "postcode", lambda c: org(postcode="2920"), "invalid"),
     ("organisation", "phone", lambda c: org(phone="call me"), "invalid"),
     ("organisation", "email", lambda c: org(email="asso@"), "invalid"),
@@ -275,16 +277,16 @@ def test_messages_follow_accept_language(both, parity_call):
 def test_same_refusal_when_an_earlier_report_is_owed(both, parity_call, make_call):
     from ..factories import make_submitted
 
-    make_submitted(make_call(), status="report_due", identifier="W291234567")
+    make_submitted(make_call(), status="report_due", rna="W291234567")
     browser, token, uuid = both
-    data = wh.organisation_answers(partners=[])  # the same identifier as the earlier dossier
+    data = wh.organisation_answers(partners=[])  # the same RNA number as the earlier dossier
     expected = wizard_errors(wh.post_step(browser, parity_call, "organisation", data))
     body = {k.removeprefix("organisation-"): v for k, v in api.as_json(data, LISTS).items()}
     got = api_errors(
         api.call_json(Client(), "put", f"/applications/{uuid}/steps/organisation/", body, token)
     )
     assert got == expected
-    assert got["identifier"][0][0] == "report_missing"
+    assert got["rna"][0][0] == "report_missing"
 
 
 def test_same_refusal_after_the_deadline_at_submission(

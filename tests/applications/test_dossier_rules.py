@@ -19,7 +19,7 @@ from django.forms.forms import NON_FIELD_ERRORS
 from django.utils import timezone
 
 from aap_wagtail import rules, workflow
-from aap_wagtail.models import Application, ApplicationStatus, EnteredBy
+from aap_wagtail.models import Application, ApplicationStatus, CallPage, EnteredBy
 
 from ..helpers.wizard import (
     budget_answers,
@@ -150,46 +150,103 @@ def test_eligibility_answers(client, call, question, explanation):
     assert Application.objects.count() == 0  # nothing is kept before the e-mail is given
 
 
-# --- organisation: identifier and mediator ---------------------------------------------------
+# --- organisation: SIRET, RNA and mediator ----------------------------------------------------
 
-RNA_OR_SIRET = (
-    "Indiquez un numéro RNA (W suivi de 9 chiffres, par exemple W291234567) ou un numéro SIRET "
-    "(14 chiffres). Vous pouvez aussi laisser ce champ vide."
+SIRET_SHAPE = (
+    "Le numéro SIRET comporte 14 chiffres (les 9 du SIREN, puis 5 pour l’établissement), sans "
+    "lettre. Recopiez-le depuis votre avis de situation ou sur annuaire-entreprises.data.gouv.fr."
 )
-BAD_SIRET = "Ce numéro SIRET n’est pas valide\u00a0: vérifiez ses 14 chiffres."
+BAD_SIRET = (
+    "Ce numéro SIRET n’existe pas\u00a0: l’un de ses 14 chiffres est erroné. Vérifiez-le sur "
+    "votre avis de situation."
+)
+BAD_RNA = (
+    "Le numéro RNA est la lettre W suivie de 9 chiffres, par exemple W291234567. Il figure sur "
+    "le récépissé de déclaration de votre association."
+)
 
 
 @pytest.mark.parametrize(
-    ("typed", "stored", "message"),
+    ("field", "typed", "stored", "message"),
     [
-        pytest.param("W291234567", "W291234567", None, id="RNA"),
-        pytest.param("w291234567", "W291234567", None, id="RNA in lower case"),
-        pytest.param("W29123456", None, RNA_OR_SIRET, id="RNA with 8 digits"),
-        pytest.param("W2912345678", None, RNA_OR_SIRET, id="RNA with 10 digits"),
-        pytest.param("73282932000074", "73282932000074", None, id="SIRET"),
-        pytest.param("73282932000075", None, BAD_SIRET, id="SIRET, a digit changed"),
-        pytest.param("7328293200007", None, RNA_OR_SIRET, id="SIRET with 13 digits"),
-        pytest.param("732 829 320 00074", "73282932000074", None, id="SIRET with spaces"),
-        pytest.param("732.829.320.00074", "73282932000074", None, id="SIRET with dots"),
-        pytest.param("732 829 320 00075", None, BAD_SIRET, id="spaces, a digit changed"),
-        pytest.param("35600000000001", "35600000000001", None, id="La Poste, no Luhn key"),
-        pytest.param("35600000000002", None, BAD_SIRET, id="La Poste, bad key"),
-        pytest.param("", "", None, id="empty"),
+        pytest.param("rna", "W291234567", "W291234567", None, id="RNA"),
+        pytest.param("rna", "w291234567", "W291234567", None, id="RNA in lower case"),
+        pytest.param("rna", "W29123456", None, BAD_RNA, id="RNA with 8 digits"),
+        pytest.param("rna", "W2912345678", None, BAD_RNA, id="RNA with 10 digits"),
+        pytest.param("rna", "73282932000074", None, BAD_RNA, id="a SIRET in the RNA field"),
+        pytest.param("siret", "73282932000074", "73282932000074", None, id="SIRET"),
+        pytest.param("siret", "73282932000075", None, BAD_SIRET, id="SIRET, a digit changed"),
+        pytest.param("siret", "7328293200007", None, SIRET_SHAPE, id="SIRET with 13 digits"),
+        pytest.param("siret", "732829320000741", None, SIRET_SHAPE, id="SIRET with 15 digits"),
+        pytest.param("siret", "W291234567", None, SIRET_SHAPE, id="an RNA in the SIRET field"),
+        pytest.param("siret", "732 829 320 00074", "73282932000074", None, id="with spaces"),
+        pytest.param("siret", "732.829.320.00074", "73282932000074", None, id="with dots"),
+        pytest.param("siret", "732 829 320 00075", None, BAD_SIRET, id="spaces, a digit changed"),
+        pytest.param("siret", "35600000000001", "35600000000001", None, id="La Poste, no key"),
+        pytest.param("siret", "35600000000002", None, BAD_SIRET, id="La Poste, bad key"),
     ],
 )
-def test_the_rna_or_siret_number(client, call, typed, stored, message):
-    application = start_draft(client, call, identifier="W299999999")
-    fields = organisation_answers() | {"identifier": typed}
+def test_the_siret_and_rna_numbers(client, call, field, typed, stored, message):
+    application = start_draft(client, call)  # its RNA: W291234567, no SIRET
+    before = getattr(application, field)
+    fields = organisation_answers() | {field: typed}
 
     if message is None:
         post_accepted(client, call, "organisation", fields)
         application.refresh_from_db()
     else:
         form = post_refused(client, application, "organisation", fields)
-        assert errors(form) == {"identifier": [message]}
-        stored = "W299999999"
-    assert application.identifier == stored
-    assert application.answers["organisation"]["identifier"] == stored
+        assert errors(form) == {field: [message]}
+        stored = before
+    assert getattr(application, field) == stored
+    assert application.answers["organisation"][field] == stored
+
+
+NEEDS_ONE = (
+    "Indiquez le numéro SIRET de la structure ou, pour une association, son numéro RNA\u00a0: "
+    "l’un des deux est nécessaire pour verser une subvention."
+)
+NEEDS_SIRET = "Cet appel demande le numéro SIRET de la structure pour verser une subvention."
+NEEDS_RNA = "Cet appel demande le numéro RNA de l’association."
+A_SIRET = "73282932000074"
+AN_RNA = "W291234567"
+
+
+@pytest.mark.parametrize(
+    ("requirement", "siret", "rna", "refused"),
+    [
+        pytest.param("optional", "", "", None, id="optional: none"),
+        pytest.param("either", "", "", {"siret": [NEEDS_ONE]}, id="either: none"),
+        pytest.param("either", A_SIRET, "", None, id="either: a SIRET"),
+        pytest.param("either", "", AN_RNA, None, id="either: an RNA number"),
+        pytest.param("siret", "", AN_RNA, {"siret": [NEEDS_SIRET]}, id="SIRET: an RNA only"),
+        pytest.param("siret", A_SIRET, "", None, id="SIRET: a SIRET"),
+        pytest.param("rna", A_SIRET, "", {"rna": [NEEDS_RNA]}, id="RNA: a SIRET only"),
+        pytest.param("rna", A_SIRET, AN_RNA, None, id="RNA: both"),
+        pytest.param("either", "123", "", {"siret": [SIRET_SHAPE]}, id="a wrong number only"),
+    ],
+)
+def test_the_call_says_which_number_it_requires(client, call, requirement, siret, rna, refused):
+    """Issue 16: a grant is paid to a SIRET; the call requires one number, both, or none."""
+    CallPage.objects.filter(pk=call.pk).update(organisation_number=requirement)
+    post_accepted(client, call, "eligibilite", eligibility_answers(call))
+    fields = organisation_answers() | {"siret": siret, "rna": rna}
+    response = post_step(client, call, "organisation", fields)
+    if refused:
+        assert response.status_code == 200
+        assert errors(response.context["form"]) == refused
+        assert not Application.objects.filter(call=call).exists()  # nothing half-saved
+    else:
+        assert response.status_code == 302, errors(response.context["form"])
+        application = Application.objects.get(call=call)
+        assert (application.siret, application.rna) == (siret, rna)
+
+
+def test_new_calls_require_a_number_and_calls_from_before_none(make_call):
+    from aap_wagtail.models import CallPage as Model
+
+    assert Model._meta.get_field("organisation_number").default == "either"
+    assert make_call().organisation_number == "either"
 
 
 MEDIATOR = "Indiquez le nom et la structure du médiateur."
@@ -222,12 +279,16 @@ def test_a_mediator_needs_a_name_and_a_structure(client, call, given, missing):
         )
 
 
-def test_the_identifier_rule_without_the_wizard():
+def test_the_number_rules_without_the_wizard():
+    assert rules.check_rna("W291234567") is None and rules.check_rna("") is None
+    assert rules.check_siret(" 732 829 320 00074 ") is None and rules.check_siret("") is None
+    assert rules.check_rna("W29123456") == BAD_RNA
+    assert rules.check_siret("73282932000075") == BAD_SIRET
+    # The one-field check a custom checker's check() may still use.
     assert rules.check_identifier("W291234567") is None
-    assert rules.check_identifier(" 732 829 320 00074 ") is None
-    assert rules.check_identifier("") is None
-    assert rules.check_identifier("W29123456") == RNA_OR_SIRET
     assert rules.check_identifier("73282932000075") == BAD_SIRET
+    assert rules.missing_organisation_number("either", "", "") == {"siret": NEEDS_ONE}
+    assert rules.missing_organisation_number("either", "", AN_RNA) == {}
 
 
 # --- long answers ----------------------------------------------------------------------------

@@ -92,7 +92,7 @@ def test_a_match_with_an_earlier_funded_application_counts_as_funded_before(
 ):
     earlier = make_call(title="Édition 2022")
     Application.objects.create(
-        call=earlier, email="asso@example.org", identifier="W291234567", status="report_received"
+        call=earlier, email="asso@example.org", rna="W291234567", status="report_received"
     )  # its report received: the returning-organisation rule lets it apply again
     application = start(client, call)
     application.refresh_from_db()

@@ -49,20 +49,21 @@ class NoMethod:
     pass
 
 
-def organisation_step(client, call, identifier: str):
+def organisation_step(client, call, number: str):
+    """The organisation step with ``number`` as its company number (the SIRET field)."""
     assert post_step(client, call, "eligibilite", eligibility_answers(call)).status_code == 302
     return post_step(
         client,
         call,
         "organisation",
-        {**organisation_answers(partners=[]), "identifier": identifier},
+        {**organisation_answers(partners=[]), "siret": number, "rna": ""},
     )
 
 
 def test_the_default_checker_refuses_a_belgian_number(client, dossier_call, english):
     response = organisation_step(client, dossier_call, BELGIAN_NUMBER)
     assert response.status_code == 200
-    assert "RNA number" in response.context["form"].errors["identifier"][0]
+    assert "A SIRET number has 14 digits" in response.context["form"].errors["siret"][0]
 
 
 def test_a_configured_checker_accepts_a_belgian_number(client, dossier_call):
@@ -72,9 +73,9 @@ def test_a_configured_checker_accepts_a_belgian_number(client, dossier_call):
         response = organisation_step(client, dossier_call, BELGIAN_NUMBER)
         assert response.status_code == 302, response.context["form"].errors
         application = Application.objects.get(call=dossier_call)
-        assert application.answers["organisation"]["identifier"] == "0123456749"
+        assert application.answers["organisation"]["siret"] == "0123456749"
         response = organisation_step(client, dossier_call, "0123.456.748")
-        assert response.context["form"].errors["identifier"] == [
+        assert response.context["form"].errors["siret"] == [
             "Write a Belgian enterprise number (10 digits)."
         ]
     # Back to the default once the setting is restored.
@@ -87,6 +88,8 @@ def test_the_default_checker_keeps_the_french_rules():
     assert checker.check("") is None
     assert checker.check("73282932000075") is not None  # bad Luhn key
     assert checker.normalise(" 732 829 320 00074 ") == "73282932000074"
+    assert checker.check_siret("W291234567") is not None  # each field its own number
+    assert checker.check_rna("73282932000074") is not None
 
 
 def fill_until_documents(client, call):

@@ -151,7 +151,7 @@ def organisation(
     field = "organisation-{}".format
     hands.text(field("organisation_name"), "Les Écrans Partagés")
     hands.radio(field("legal_status"), "association")
-    hands.text(field("identifier"), "W291234567")
+    hands.text(field("rna"), "W291234567")
     hands.text(field("address"), "1 rue de la Paix")
     hands.text(field("postcode"), postcode)
     hands.text(field("city"), "Brest")

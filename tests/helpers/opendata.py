@@ -31,12 +31,12 @@ _numbers = count(1)
 SIRET = "81223113200026"
 RNA = "W291234567"
 
-#: Everything a dossier holds that the public must never read (the SIRET: SCDL only).
+#: Everything a dossier holds that the public must never read (the SIRET and RNA numbers: SCDL
+#: only).
 PRIVATE_MARKERS = [
     "secret-mail@example.org",
     "06 12 34 56 78",
     "12 rue Secrète",
-    RNA,
     "Dominique Privé",
     "Ligne budgétaire confidentielle",
     "1987.65",  # requested amount
@@ -58,7 +58,7 @@ def private_answers(number: int) -> dict:
             "email": "secret-mail@example.org",
             "phone": "06 12 34 56 78",
             "address": "12 rue Secrète",
-            "identifier": RNA,
+            "rna": RNA,
             "lead_name": "Dominique Privé",
             "partners": [{"name": "Centre social Kérourien", "role": "Accueil"}],
         },
@@ -86,7 +86,8 @@ def make_winner(
     title: str | None = None,
     amount: str = "1500",
     support: tuple[str, ...] = ("grant", "coaching"),
-    identifier: str = SIRET,
+    siret: str = SIRET,
+    rna: str = "",
     deliberation: tuple[str, datetime.date | None] = ("DEL-2023-042", datetime.date(2023, 11, 15)),
     juror=None,
     decided_at: datetime.datetime | None = None,
@@ -100,7 +101,8 @@ def make_winner(
         consent_publication=consent,
         organisation_name=organisation or f"Association publique {number}",
         project_title=title or f"Projet public {number}",
-        identifier=identifier,
+        siret=siret,
+        rna=rna,
         requested_amount=Decimal("1987.65"),
         total_amount=Decimal("4321.09"),
         mediator_name="Médiatrice Secrète",
@@ -190,8 +192,8 @@ def bulk_winners(call: CallPage, n: int, *, start: int = 0) -> list[Application]
     return rows
 
 
-def assert_no_private_data(text: str, *, allow_siret: bool = False) -> None:
+def assert_no_private_data(text: str, *, allow_numbers: bool = False) -> None:
     for marker in PRIVATE_MARKERS:
         assert marker not in text, marker
-    if not allow_siret:
-        assert SIRET not in text
+    if not allow_numbers:
+        assert SIRET not in text and RNA not in text

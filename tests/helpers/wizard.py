@@ -40,7 +40,7 @@ def formset(prefix: str, lines: list[dict]) -> dict:
 def post_step(client, call, step: str, fields: dict, files: dict | None = None, **extra):
     data = {f"aap_{call.pk}-current_step": step}
     for key, value in {**fields, **(files or {})}.items():
-        keep = key.startswith(("add_", "wizard_", f"{step}-", "aap_"))
+        keep = key.startswith(("add_", "wizard_", "lookup_", f"{step}-", "aap_"))
         data[key if keep else f"{step}-{key}"] = value
     return client.post(step_url(call, step), data, **extra)
 
@@ -59,7 +59,8 @@ def organisation_answers(email: str = "asso@example.org", partners=None) -> dict
     return {
         "organisation_name": "Les Écrans Partagés",
         "legal_status": "association",
-        "identifier": "W291234567",
+        "siret": "",
+        "rna": "W291234567",
         "address": "1 rue de la Paix",
         "postcode": "29200",
         "city": "Brest",

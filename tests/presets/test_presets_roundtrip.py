@@ -199,7 +199,8 @@ def at_budget(client, departement):
     """The département's dossier filled in up to the budget step."""
     for step, data in [
         ("eligibilite", eligibility_answers(departement)),
-        ("organisation", organisation_answers(partners=[])),
+        # The département pays to a SIRET only (its preset's ``organisation_number``).
+        ("organisation", organisation_answers(partners=[]) | {"siret": "73282932000074"}),
         ("projet", project_answers(departement)),
         ("objectifs", objectives_answers()),
     ]:

@@ -259,7 +259,7 @@ def test_anonymising_keeps_the_accounts_and_removes_the_person(
     assert ReviewScore.objects.filter(review__application=after, score=4).exists()
     # Gone: the person, their answers and files, the jury's comments, the call's ZIPs.
     assert after.anonymised_at is not None and after.user is None
-    assert (after.email, after.mediator_name, after.organisation_name, after.identifier) == (
+    assert (after.email, after.mediator_name, after.organisation_name, after.siret) == (
         "",
         "",
         "",
@@ -299,7 +299,7 @@ def test_a_published_winner_keeps_its_public_page_and_the_grant_its_beneficiary(
     assert page.status_code == 200 and record.summary in page.content.decode()
     # Funded without publication: the beneficiary stays for the accounts, not the answers.
     private = refreshed(private)
-    assert private.organisation_name and private.identifier and private.answers == {}
+    assert private.organisation_name and private.siret and private.answers == {}
     assert private.decision.awarded_amount == Decimal("1500")
 
 

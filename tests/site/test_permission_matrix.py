@@ -367,6 +367,10 @@ ROWS: list[Row] = [
     row("aap_wagtail:api:report_link_request", "ask for report links",
         api(lambda s: "report-link-request/"), EVERYONE, method="post", json=True,
         data=lambda s: {"email": s.a_winner.email}),
+    # Public data once a directory is configured (tests/applications/test_organisation_directory);
+    # this site has none: the look-up is off for everyone.
+    row("aap_wagtail:api:organisation_lookup", "SIRET look-up, no directory configured",
+        api(lambda s: "organisations/73282932000074/"), NOBODY),
     row("aap_wagtail:api:application", "A's dossier", app_api("a_review"), A_ONLY,
         token=lambda s: s.a_review),
     row("aap_wagtail:api:application", "B's dossier", app_api("b_review"), only(B),

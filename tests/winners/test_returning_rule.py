@@ -3,6 +3,8 @@ end-of-project report of its earlier project is received."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -12,7 +14,7 @@ from aap_wagtail.models import Application
 from ..factories import make_submitted
 from ..helpers.wizard import eligibility_answers, organisation_answers, post_step, step_url
 
-IDENTIFIER = "W291234567"  # the identifier organisation_answers() gives
+RNA = "W291234567"  # the RNA number organisation_answers() gives
 
 
 @pytest.fixture
@@ -21,7 +23,7 @@ def earlier(make_call):
 
 
 def previous(call, status: str, **fields):
-    values = {"identifier": IDENTIFIER, "email": "autre@example.org", **fields}
+    values = {"rna": RNA, "email": "autre@example.org", **fields}
     return make_submitted(call, status=status, **values)
 
 
@@ -38,7 +40,7 @@ def test_an_organisation_whose_report_is_missing_is_blocked_at_the_organisation_
     response = organisation_step(client, dossier_call)
 
     assert response.status_code == 200
-    errors = response.context["form"].errors["identifier"]
+    errors = response.context["form"].errors["rna"]
     assert errors == [
         "An end-of-project report is expected from your organisation for a project funded "
         "earlier: it must be received before a new dossier can be sent. Ask for the link to the "
@@ -91,17 +93,34 @@ def test_an_earlier_dossier_that_was_not_funded_does_not_block(
 
 
 def test_another_organisation_is_not_blocked(client, dossier_call, earlier):
-    previous(earlier, "report_due", identifier="W299999999", email="autre@example.org")
+    previous(earlier, "report_due", rna="W299999999", email="autre@example.org")
     assert organisation_step(client, dossier_call).status_code == 302
 
 
 def test_a_match_by_e_mail_is_blocked_on_the_e_mail_field(client, dossier_call, earlier, english):
-    previous(earlier, "selected", identifier="", email="asso@example.org")
-    response = organisation_step(client, dossier_call, identifier="")
+    previous(earlier, "selected", rna="", email="asso@example.org")
+    response = organisation_step(client, dossier_call, rna="W288888888")
     assert response.status_code == 200
     form = response.context["form"]
-    assert "identifier" not in form.errors
+    assert "rna" not in form.errors and "siret" not in form.errors
     assert "/aap/bilan-lien/" in form.errors["email"][0]
+
+
+def test_the_numbers_are_matched_before_the_e_mail(client, dossier_call, earlier, make_call):
+    """Issue 16: a dossier of the same SIRET comes before one that only shares the e-mail."""
+    siret = "73282932000074"
+    by_email = previous(earlier, "report_due", rna="", email="asso@example.org")
+    later = make_call(title="Usages du numérique 2023", reference_prefix="BREST-2023")
+    by_siret = previous(later, "report_due", rna="", siret=siret, email="ancien@example.org")
+    Application.objects.filter(pk=by_siret.pk).update(submitted_at=by_email.submitted_at)
+    Application.objects.filter(pk=by_email.pk).update(
+        submitted_at=by_email.submitted_at - datetime.timedelta(days=400)
+    )
+    owed = Application.objects.report_owed(dossier_call, "asso@example.org", siret=siret)
+    assert owed == by_siret  # though the e-mail's is older
+    response = organisation_step(client, dossier_call, siret=siret, rna="")
+    assert response.context["form"].errors["siret"]
+    assert "email" not in response.context["form"].errors
 
 
 def test_a_dossier_of_the_same_call_is_not_an_earlier_funding(client, dossier_call):
@@ -127,15 +146,13 @@ def test_every_earlier_dossier_counts_and_the_rule_holds_at_submission(
 
     newer_call = CallPage.objects.get(pk=make_call(title="Usages du numérique 2024").pk)
     old = previous(earlier, "report_received")
-    make_submitted(newer_call, status="report_received", identifier=old.identifier)
-    draft = make_submitted(
-        dossier_call, status="draft", identifier=old.identifier, email="x@example.org"
-    )
+    make_submitted(newer_call, status="report_received", rna=old.rna)
+    draft = make_submitted(dossier_call, status="draft", rna=old.rna, email="x@example.org")
     workflow.submit_application(make_submitted(dossier_call, status="draft"))  # others: fine
 
     Application.objects.filter(pk=old.pk).update(status="report_due")  # the older one owes it
     response = organisation_step(client, dossier_call)
-    assert response.context["form"].errors["identifier"]
+    assert response.context["form"].errors["rna"]
     with pytest.raises(workflow.TransitionRefused, match="end-of-project report"):
         workflow.submit_application(draft)
     draft.refresh_from_db()

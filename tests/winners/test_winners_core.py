@@ -24,7 +24,7 @@ PRIVATE_ANSWERS = {
         "email": "secret-mail@example.org",
         "phone": "06 12 34 56 78",
         "address": "12 rue Secrète",
-        "identifier": "W291234567",
+        "rna": "W291234567",
         "lead_name": "Dominique Privé",
         "partners": [{"name": "Centre social Kérourien", "role": "Accueil"}],
     },
@@ -180,13 +180,13 @@ def make_submitted_user():
 def test_an_earlier_winner_owes_its_report_until_it_is_received(
     make_call, review_call, status, missing
 ):
-    earlier = make_submitted(review_call, status=status, identifier="W291234567")
+    earlier = make_submitted(review_call, status=status, rna="W291234567")
     new_call = make_call(title="Édition suivante", slug="edition-suivante")
-    owed = Application.objects.report_owed(new_call, "W291234567", "")
+    owed = Application.objects.report_owed(new_call, "", rna="W291234567")
     assert (owed == earlier) is missing
-    assert Application.objects.report_owed(new_call, "", "") is None
+    assert Application.objects.report_owed(new_call, "") is None
     # Its own call never counts: only an earlier project owes a report.
-    assert Application.objects.report_owed(review_call, "W291234567", "") is None
+    assert Application.objects.report_owed(review_call, "", rna="W291234567") is None
 
 
 def test_a_call_behind_a_view_restriction_keeps_its_winners_private(review_call, manager):

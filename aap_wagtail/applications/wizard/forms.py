@@ -91,11 +91,19 @@ class OrganisationForm(FormsetStepForm):
     legal_status = forms.ChoiceField(
         label=gettext_lazy("Legal status"), choices=LegalStatus.CHOICES, widget=forms.RadioSelect
     )
-    identifier = forms.CharField(
-        label=gettext_lazy("RNA or SIRET number"),
+    siret = forms.CharField(
+        label=gettext_lazy("SIRET number"),
         required=False,
         max_length=30,
-        help_text=gettext_lazy("Optional. RNA: W and 9 digits. SIRET: 14 digits."),
+        help_text=gettext_lazy(
+            "14 digits, on your registration notice or at annuaire-entreprises.data.gouv.fr."
+        ),
+    )
+    rna = forms.CharField(
+        label=gettext_lazy("RNA number (associations)"),
+        required=False,
+        max_length=30,
+        help_text=gettext_lazy("W and 9 digits, on the receipt of your association's declaration."),
     )
     address = forms.CharField(label=gettext_lazy("Address"), max_length=255)
     postcode = forms.RegexField(
@@ -150,13 +158,18 @@ class OrganisationForm(FormsetStepForm):
                 "Paper dossier: the applicant's e-mail, if any. Without one, no e-mail is sent."
             )
 
-    def clean_identifier(self):
-        value = self.cleaned_data.get("identifier", "")
-        checker = identifier_checker()
-        error = checker.check(value)
+    def _clean_number(self, name: str, check) -> str:
+        value = self.cleaned_data.get(name, "")
+        error = check(value)
         if error:
             raise ValidationError(error, code="identifier")
-        return checker.normalise(value)
+        return identifier_checker().normalise(value)
+
+    def clean_siret(self):
+        return self._clean_number("siret", identifier_checker().check_siret)
+
+    def clean_rna(self):
+        return self._clean_number("rna", identifier_checker().check_rna)
 
     def clean(self):
         cleaned = super().clean()
@@ -167,6 +180,12 @@ class OrganisationForm(FormsetStepForm):
         )
         for name, message in errors.items():
             self.add_error(name, coded_error(message))
+        if "siret" not in self.errors and "rna" not in self.errors:
+            missing = rules.missing_organisation_number(
+                self.call.organisation_number, cleaned.get("siret"), cleaned.get("rna")
+            )
+            for name, message in missing.items():
+                self.add_error(name, coded_error(message, "required"))
         self._check_previous_report(cleaned)
         if not self.errors and self.application is None and self.may_create is not None:
             refusal = self.may_create()
@@ -176,15 +195,18 @@ class OrganisationForm(FormsetStepForm):
 
     def _check_previous_report(self, cleaned):
         """The Brest rule: an organisation funded before must have sent its report first."""
-        if "identifier" in self.errors or "email" in self.errors:
+        if {"siret", "rna", "email"} & set(self.errors):
             return
-        identifier, email = cleaned.get("identifier") or "", cleaned.get("email") or ""
-        previous = Application.objects.report_owed(self.call, identifier, email)
+        numbers = {name: cleaned.get(name) or "" for name in ("siret", "rna")}
+        previous = Application.objects.report_owed(self.call, cleaned.get("email") or "", **numbers)
         if previous is None:
             return
         #: The earlier dossier whose report is missing (the step template links to the form).
         self.report_missing_for = previous
-        field = "identifier" if identifier and previous.identifier == identifier else "email"
+        field = next(
+            (name for name, value in numbers.items() if value and getattr(previous, name) == value),
+            "email",
+        )
         self.add_error(
             field, ValidationError(workflow.report_owed_message(), code="report_missing")
         )

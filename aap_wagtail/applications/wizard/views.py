@@ -13,7 +13,7 @@ from formtools.wizard.views import NamedUrlWizardView
 from ... import conf, rules, workflow
 from ...core import ratelimit
 from ...models import ApplicationStatus, steps
-from .. import access, drafts
+from .. import access, drafts, organisations
 from .forms import STEP_FORMS
 
 DONE = "termine"
@@ -109,10 +109,30 @@ class ApplicationWizard(NamedUrlWizardView):
                 form.is_valid()
                 _hide_errors(form)
                 return self.render(form)
+        if (
+            "lookup_siret" in self.request.POST
+            and self.request.POST.get("wizard_goto_step") is None
+            and organisations.directory_enabled()
+        ):
+            return self._fill_from_directory()
         if self.request.POST.get("wizard_goto_step") and self.request.aap_application:
             # Going back must not lose what was typed on this step.
             self.storage.set_step_data(self.steps.current, dict(self.request.POST.lists()))
         return super().post(*args, **kwargs)
+
+    def _fill_from_directory(self):
+        """The organisation step again, its empty fields filled from the SIRET (not saved)."""
+        form = self.get_form(data=self.request.POST, files=self.request.FILES)
+        data = self.request.POST.copy()
+        result = organisations.look_up(self.request, data.get(f"{form.prefix}-siret", ""))
+        data = organisations.fill_in(data, form.prefix, result.found)
+        if self.request.aap_application is not None:  # keep what was typed, as "Back" does
+            self.storage.set_step_data(self.steps.current, dict(data.lists()))
+        form = self.get_form(data=data, files=self.request.FILES)
+        form.is_valid()
+        _hide_errors(form)
+        messages.add_message(self.request, result.level, result.message)
+        return self.render(form)
 
     def process_step(self, form):
         data = super().process_step(form)
@@ -152,6 +172,9 @@ class ApplicationWizard(NamedUrlWizardView):
         ]
         application = self.request.aap_application
         context["application"] = application
+        context["directory_lookup"] = (
+            current == steps.ORGANISATION and organisations.directory_enabled()
+        )
         if current == steps.REVIEW and application is not None:
             context["review"] = self._review(application, form_list)
         return context

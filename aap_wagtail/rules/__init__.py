@@ -19,7 +19,17 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .core.formatting import format_amount, format_datetime
+from ..core.formatting import format_amount, format_datetime
+
+# The organisation numbers, in a module of their own.
+from .organisations import (  # noqa: F401
+    NumberRequirement,
+    check_identifier,
+    check_rna,
+    check_siret,
+    missing_organisation_number,
+    normalise_identifier,
+)
 
 
 class Problem(str):
@@ -191,41 +201,6 @@ def sum_amounts(amounts: Iterable[Decimal | None]) -> Decimal:
 
 #: Characters of text that fill one printed page of a dossier (used to estimate its length).
 CHARS_PER_PAGE = 2500
-
-_RNA_RE = re.compile(r"^W\d{9}$")
-_SIRET_RE = re.compile(r"^\d{14}$")
-
-
-def normalise_identifier(value: str) -> str:
-    return re.sub(r"[\s.\-]", "", value or "").upper()
-
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        n = int(char)
-        if position % 2:
-            n = n * 2 - 9 if n > 4 else n * 2
-        total += n
-    return total % 10 == 0
-
-
-def check_identifier(value: str) -> str | None:
-    """An RNA number (W + 9 digits) or a SIRET (14 digits, Luhn key); optional."""
-    ident = normalise_identifier(value)
-    if not ident:
-        return None
-    if _RNA_RE.match(ident):
-        return None
-    if _SIRET_RE.match(ident):
-        # La Poste's establishments are the documented exception to the Luhn key.
-        if _luhn_ok(ident) or (ident.startswith("356000000") and sum(map(int, ident)) % 5 == 0):
-            return None
-        return _("This SIRET number is not valid: check its 14 digits.")
-    return _(
-        "Write an RNA number (W followed by 9 digits, e.g. W291234567) or a SIRET number "
-        "(14 digits). You can also leave this empty."
-    )
 
 
 def text_length(value: str) -> int:
