@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 
 from .applications import views as applicant_views
 from .calls import accessibility, calendar
+from .funding import views as funding_views
 from .winners import report_views
 
 app_name = "aap_wagtail"
@@ -16,6 +17,8 @@ urlpatterns = [
     path("aap/bilan/<str:token>/", report_views.report_form, name="report"),
     path("aap/bilan-lien/", applicant_views.report_link_request, name="report_link_request"),
     path("aap/images/<aap_id:pk>/", report_views.report_image, name="report_image"),
+    path("aap/convention/<str:token>/", funding_views.agreement_page, name="agreement"),
+    path("aap/convention/<str:token>/pdf/", funding_views.agreement_pdf, name="agreement_pdf"),
     path(
         "aap/accessibilite/",
         accessibility.accessibility_statement,

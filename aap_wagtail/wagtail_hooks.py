@@ -32,6 +32,17 @@ def register_application_actions(actions):
         (workflow.REPORT_CHANGES_ACTION, _("Ask for changes"), _("Changes asked on the report")),
         (workflow.REPORT_PUBLISH_ACTION, _("Publish the report"), _("Report published")),
         (drafts.PAPER_ACTION, _("Enter a paper dossier"), _("Paper dossier received by post")),
+        (workflow.AGREEMENT_PREPARE_ACTION, _("Prepare the agreement"), _("Agreement prepared")),
+        (workflow.AGREEMENT_SEND_ACTION, _("Send the agreement"), _("Agreement sent")),
+        (workflow.AGREEMENT_SIGN_ACTION, _("Sign the agreement"), _("Agreement signed")),
+        (workflow.AGREEMENT_AMEND_ACTION, _("Amend the agreement"), _("Agreement amended")),
+        (workflow.PAYMENT_ACTION, _("Record a payment"), _("Payment recorded")),
+        (workflow.PAYMENT_CANCEL_ACTION, _("Cancel a payment"), _("Payment cancelled")),
+        (
+            workflow.NOT_CARRIED_OUT_ACTION,
+            _("Project not carried out"),
+            _("Project not carried out: payments cancelled"),
+        ),
     ]:
         actions.register_action(action, label, message)
 

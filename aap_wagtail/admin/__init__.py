@@ -20,6 +20,7 @@ FEATURES: list[str] = [
     "deliberation",
     "listing",
     "reports",
+    "funding",
     "editions",
     "presets",
 ]
@@ -50,6 +51,35 @@ def forbidden(request, message: str = ""):
     return TemplateResponse(
         request, "aap_wagtail/admin/forbidden.html", {"message": message}, status=403
     )
+
+
+def managed_call(user, call_pk: int):
+    """The call, for one of its managers; a 404 for anyone else, so that an address tells
+    nothing about what exists."""
+    from django.http import Http404
+    from django.shortcuts import get_object_or_404
+
+    from .. import permissions
+    from ..models import CallPage
+
+    call = get_object_or_404(CallPage, pk=call_pk)
+    if not permissions.can_manage_call(user, call)[0]:
+        raise Http404
+    return call
+
+
+def managed_application(user, pk: int, *related: str):
+    """The dossier (with its call and ``related``), for its call's managers; else a 404."""
+    from django.http import Http404
+    from django.shortcuts import get_object_or_404
+
+    from .. import permissions
+    from ..models import Application
+
+    application = get_object_or_404(Application.objects.select_related("call", *related), pk=pk)
+    if not permissions.can_manage_application(user, application)[0]:
+        raise Http404
+    return application
 
 
 def register_all() -> None:

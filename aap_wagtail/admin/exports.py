@@ -17,18 +17,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import permissions
 from ..applications.exports import start_call_export
-from ..models import CallExport, CallPage, ExportStatus
+from ..models import CallExport, ExportStatus
+from . import managed_call
 
 #: How often (seconds) the progress page reloads itself while the ZIP is being built.
 REFRESH_SECONDS = 3
-
-
-def _managed_call(user, call_pk: int) -> CallPage:
-    call = get_object_or_404(CallPage, pk=call_pk)
-    allowed, _reason = permissions.can_manage_call(user, call)
-    if not allowed:
-        raise Http404
-    return call
 
 
 def _managed_export(user, uuid) -> CallExport:
@@ -42,7 +35,7 @@ def _managed_export(user, uuid) -> CallExport:
 @require_http_methods(["GET", "HEAD", "POST"])
 def export_start(request, call_pk: int):
     """GET: this call's earlier ZIPs and a button; POST: queue a new one."""
-    call = _managed_call(request.user, call_pk)
+    call = managed_call(request.user, call_pk)
     if request.method == "POST":
         export = start_call_export(call, request.user)
         messages.success(request, _("The ZIP is being built. This page shows its progress."))

@@ -10,16 +10,16 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.db.models import Q
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
-from .. import permissions, workflow
-from ..models import Application, ApplicationStatus, CallPage, ProjectReport, ReportStatus
+from .. import workflow
+from ..models import Application, ApplicationStatus, ProjectReport, ReportStatus
+from . import managed_application, managed_call
 
 S = ApplicationStatus
 
@@ -40,20 +40,6 @@ class ChangesForm(forms.Form):
     )
 
 
-def _managed_call(user, call_pk: int) -> CallPage:
-    call = get_object_or_404(CallPage, pk=call_pk)
-    if not permissions.can_manage_call(user, call)[0]:
-        raise Http404
-    return call
-
-
-def _managed_application(user, pk: int) -> Application:
-    application = get_object_or_404(Application.objects.select_related("call"), pk=pk)
-    if not permissions.can_manage_application(user, application)[0]:
-        raise Http404
-    return application
-
-
 def report_status_label(application: Application) -> str:
     report = getattr(application, "report", None)
     if report is None:
@@ -64,7 +50,7 @@ def report_status_label(application: Application) -> str:
 @require_safe
 def reports_list(request, call_pk: int):
     """The call's dossiers whose report is expected, waiting for moderation or published."""
-    call = _managed_call(request.user, call_pk)
+    call = managed_call(request.user, call_pk)
     applications = (
         Application.objects.filter(call=call)
         .filter(Q(status__in=S.REPORT_STAGE) | Q(report__isnull=False))
@@ -92,7 +78,7 @@ def reports_list(request, call_pk: int):
 @require_http_methods(["GET", "HEAD", "POST"])
 def report_detail(request, pk: int):
     """A dossier's report with its images; POST ``action=publish`` or ``action=changes``."""
-    application = _managed_application(request.user, pk)
+    application = managed_application(request.user, pk)
     report = ProjectReport.objects.filter(application=application).first()
     changes_form = ChangesForm()
     if request.method == "POST":

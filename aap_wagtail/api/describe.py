@@ -10,7 +10,7 @@ from django.urls import reverse
 from .. import rules
 from ..applications import drafts
 from ..applications.wizard.forms import STEP_FORMS, DocumentsForm
-from ..models import Application, Attachment, steps
+from ..models import Agreement, Application, Attachment, steps
 from . import bridge
 
 
@@ -149,4 +149,33 @@ def status_entry(request, application: Application) -> dict:
             for name in drafts.applicable_steps(application)
         ],
         "files": [file_entry(request, a) for a in application.attachments.all()],
+        "agreement": agreement_entry(application),
+    }
+
+
+def agreement_entry(application: Application) -> dict | None:
+    """The grant agreement once it is sent, and its payments: what was paid, what comes next
+    (the status page's table), for the applicant's front end."""
+    agreement = Agreement.objects.filter(application=application).first()
+    if agreement is None or agreement.sent_at is None:
+        return None
+    return {
+        "status": agreement.status,
+        "status_label": str(agreement.get_status_display()),
+        "amount": str(agreement.amount),
+        "project_start": _iso(agreement.project_start),
+        "project_end": _iso(agreement.project_end),
+        "signed_at": _iso(agreement.signed_at),
+        "payments": [
+            {
+                "kind": payment.kind,
+                "label": str(payment.get_kind_display()),
+                "planned_amount": str(payment.planned_amount),
+                "unlock": payment.unlock,
+                "status": payment.status,
+                "paid_on": _iso(payment.paid_on),
+                "paid_amount": None if payment.paid_amount is None else str(payment.paid_amount),
+            }
+            for payment in agreement.payments.all()
+        ],
     }

@@ -10,20 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__
-
-JSON = "application/json"
-
-
-def ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def nullable(schema: dict) -> dict:
-    return {**schema, "nullable": True}
-
-
-STRING = {"type": "string"}
-DATETIME = nullable({"type": "string", "format": "date-time"})
+from .schema_types import DATE, DATETIME, JSON, STRING, nullable, ref
 
 SCHEMAS: dict[str, Any] = {
     "ErrorEntry": {
@@ -189,6 +176,36 @@ SCHEMAS: dict[str, Any] = {
                 },
             },
             "files": {"type": "array", "items": ref("File")},
+            "agreement": {"nullable": True, "allOf": [ref("Agreement")]},
+        },
+    },
+    "Agreement": {
+        "type": "object",
+        "description": "The grant agreement once it is sent, and its payments.",
+        "required": ["status", "amount", "payments"],
+        "properties": {
+            "status": {"type": "string", "enum": ["sent", "signed", "amended", "to_prepare"]},
+            "status_label": STRING,
+            "amount": STRING,
+            "project_start": DATE,
+            "project_end": DATE,
+            "signed_at": DATETIME,
+            "payments": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["kind", "planned_amount", "status"],
+                    "properties": {
+                        "kind": STRING,
+                        "label": STRING,
+                        "planned_amount": STRING,
+                        "unlock": {"type": "string", "enum": ["signature", "report", "date"]},
+                        "status": {"type": "string", "enum": ["planned", "paid", "cancelled"]},
+                        "paid_on": DATE,
+                        "paid_amount": nullable(STRING),
+                    },
+                },
+            },
         },
     },
     "StepAnswers": {

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from .. import conf, workflow
-from ..models import Application, ApplicationStatus, Attachment
+from ..models import Agreement, Application, ApplicationStatus, Attachment
 from . import access, links
 
 # --- the applicant's own pages ---------------------------------------------------------------
@@ -75,6 +75,9 @@ def application_status(request, call, uuid: str):
         just_submitted="envoye" in request.GET,
         can_withdraw=application.status in ApplicationStatus.WITHDRAWABLE,
         attachments=application.attachments.all(),
+        agreement=Agreement.objects.filter(application=application)
+        .prefetch_related("payments")
+        .first(),
     )
 
 

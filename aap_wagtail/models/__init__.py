@@ -11,6 +11,15 @@ from .call_parts import (
     SelectionCriterion,
     SupportKind,
 )
+from .funding import (
+    Agreement,
+    AgreementStatus,
+    Amendment,
+    Payment,
+    PaymentKind,
+    PaymentStatus,
+    SignatureMethod,
+)
 from .outbox import SentEmail, TaskOutbox
 from .pages import CallIndexPage, CallPage, CallPageForm
 from .review import (
@@ -27,6 +36,13 @@ from .review import (
 from .winners import AapSiteSettings, ProjectReport, ReportImage, ReportStatus, WinnersIndexPage
 
 __all__ = [
+    "Agreement",
+    "AgreementStatus",
+    "Amendment",
+    "Payment",
+    "PaymentKind",
+    "PaymentStatus",
+    "SignatureMethod",
     "AapSiteSettings",
     "ProjectReport",
     "ReportImage",

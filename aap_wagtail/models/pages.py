@@ -27,6 +27,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from .. import conf, rules
+from ..rules import funding as funding_rules
 from . import routes, timeline
 from .blocks import QUESTION_KINDS
 
@@ -125,6 +126,13 @@ class CallPageForm(WagtailAdminPageForm):
             if error:
                 self.add_error("envelope", error)
         self._check_reference_prefix(cleaned)
+        unknown = funding_rules.unknown_placeholders(cleaned.get("agreement_template") or "")
+        if unknown:
+            self.add_error(
+                "agreement_template",
+                _("Unknown placeholders: %(names)s. Use only those listed under the field.")
+                % {"names": ", ".join("{{ " + name + " }}" for name in unknown)},
+            )
         return cleaned
 
     def _check_reference_prefix(self, cleaned) -> None:
@@ -290,6 +298,27 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
         default=True,
         help_text=_("On the winners' pages, in the feeds and in the open-data downloads."),
     )
+    # After the decision: the grant agreement and its payments (``workflow.funding``)
+    agreement_template = RichTextField(
+        _("grant agreement template"),
+        blank=True,
+        help_text=_(
+            "The text of each winner's agreement. Placeholders between double braces are "
+            "replaced: {{ organisation }}, {{ siret }}, {{ rna }}, {{ address }}, {{ project }}, "
+            "{{ reference }}, {{ call }}, {{ amount }}, {{ support }}, {{ schedule }}, "
+            "{{ start }}, {{ end }}, {{ deliberation }}, {{ body }}. Empty: a short standard text."
+        ),
+    )
+    advance_percent = models.PositiveSmallIntegerField(
+        _("advance (% of the award)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text=_(
+            "Paid once the agreement is signed; the balance once the end-of-project report is "
+            "received. Empty: the whole award in one payment, once the agreement is signed."
+        ),
+    )
     open_data_licence = models.CharField(
         _("licence of the open data"),
         max_length=255,
@@ -396,6 +425,8 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
         FieldPanel("notification_emails"),
     ]
 
+    funding_panels = [FieldPanel("agreement_template"), FieldPanel("advance_percent")]
+
     edit_handler = TabbedInterface(
         [
             Tab(content_panels, heading=_("Call"), slug="appel"),
@@ -404,6 +435,7 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
             Tab(selection_panels, heading=_("Selection and dossier"), slug="selection_et_dossier"),
             Tab(calendar_panels, heading=_("Calendar"), slug="calendrier"),
             Tab(contact_panels, heading=_("Contact"), slug="contact"),
+            Tab(funding_panels, heading=_("After the decision"), slug="apres_decision"),
             Tab(Page.promote_panels, heading=_("Promote"), slug="promotion"),
             Tab(Page.settings_panels, heading=_("Settings"), slug="parametres"),
         ]

@@ -66,6 +66,7 @@ def applicant_data(application: Application) -> dict[str, Any]:
         "eligibility": None,
         "decision": None,
         "report": None,
+        "agreement": None,
     }
     check = getattr(application, "eligibility_check", None)
     if results_sent and check is not None:
@@ -78,6 +79,29 @@ def applicant_data(application: Application) -> dict[str, Any]:
             "support_kinds": list(decision.support_kinds or []),
             "reason": decision.reason,
             "decided_at": _iso(decision.decided_at),
+        }
+    agreement = getattr(application, "agreement", None)
+    if agreement is not None and agreement.sent_at is not None:
+        data["agreement"] = {
+            "status": agreement.status,
+            "amount": _amount(agreement.amount),
+            "project_start": _iso(agreement.project_start),
+            "project_end": _iso(agreement.project_end),
+            "sent_at": _iso(agreement.sent_at),
+            "signed_at": _iso(agreement.signed_at),
+            "signer_name": agreement.signer_name,
+            "signer_capacity": agreement.signer_capacity,
+            "signer_ip": agreement.signer_ip,
+            "payments": [
+                {
+                    "kind": payment.kind,
+                    "planned_amount": _amount(payment.planned_amount),
+                    "status": payment.status,
+                    "paid_on": _iso(payment.paid_on),
+                    "paid_amount": _amount(payment.paid_amount),
+                }
+                for payment in agreement.payments.all()
+            ],
         }
     report = getattr(application, "report", None)
     if report is not None:

@@ -32,6 +32,7 @@ from wagtail.models import ModelLogEntry
 
 from ..models import (
     AapSiteSettings,
+    Agreement,
     Application,
     Attachment,
     CallExport,
@@ -265,13 +266,14 @@ def anonymise(application: Application, *, user=None, now=None) -> PurgeResult:
     """Delete the personal data and the files of a dossier; keep what the accounts need.
 
     Kept: reference, call, status, axes, amounts, decision, eligibility check, jury scores,
-    consents, dates. The organisation's name and number and the project's title stay when the
-    project was selected (the grant's beneficiary, published in open data); a published winner
-    also keeps what its public page shows, and its published report with its photos.
-    Everything else goes: contact details, e-mail, account link, mediator, answers, extra
-    answers, draft state, attached files, jury comments, unpublished report photos, and the
-    call's ZIP exports. Earlier audit-log entries lose the dossier's name. One log entry
-    records the purge.
+    consents, dates, the agreement's amounts and dates and the payments. The organisation's
+    name and numbers and the project's title stay when the project was selected (the grant's
+    beneficiary, published in open data); a published winner also keeps what its public page
+    shows, and its published report with its photos. Everything else goes: contact details,
+    e-mail, account link, mediator, answers, extra answers, draft state, attached files, jury
+    comments, unpublished report photos, who signed the agreement (name, capacity, address) and
+    its signed scan, and the call's ZIP exports. Earlier audit-log entries lose the dossier's
+    name. One log entry records the purge.
     """
     from ..winners import public as winners
 
@@ -331,6 +333,16 @@ def anonymise(application: Application, *, user=None, now=None) -> PurgeResult:
                     files += 1
             if not funded:
                 report.delete()
+        agreement = Agreement.objects.filter(application=application).first()
+        if agreement is not None:
+            # The agreement's amounts, dates and payments stay (the accounts); who signed it,
+            # from which address, and the signed scan go.
+            if agreement.signed_file:
+                _delete_file_after_commit(agreement.signed_file)
+                files += 1
+            Agreement.objects.filter(pk=agreement.pk).update(
+                signer_name="", signer_capacity="", signer_ip=None, signed_file=""
+            )
         Review.objects.filter(application=application).update(overall_comment="", conflict_note="")
         ReviewScore.objects.filter(review__application=application).update(comment="")
         exports = _delete_call_exports(application.call, now)

@@ -61,6 +61,8 @@ class Message(str, enum.Enum):
     REPORT_NOTICE = "report_notice"  # the managers: a report waits for moderation
     DRAFT_REMINDER = "draft_reminder"  # the call closes soon and the draft is not sent
     RESUME_LINK = "resume_link"  # the link to come back to a draft
+    AGREEMENT_SENT = "agreement_sent"  # the winner gets the agreement and the link to accept it
+    AGREEMENT_SIGNED = "agreement_signed"  # the winner gets a copy of the accepted agreement
 
 
 #: The job that turns each message into e-mails (a task's dotted path, imported when sent, so
@@ -74,6 +76,8 @@ MESSAGE_JOBS: dict[Message, str] = {
     Message.REPORT_NOTICE: "aap_wagtail.applications.emails.notify_managers_of_report",
     Message.DRAFT_REMINDER: "aap_wagtail.applications.emails.send_draft_reminder",
     Message.RESUME_LINK: "aap_wagtail.applications.emails.send_resume_link",
+    Message.AGREEMENT_SENT: "aap_wagtail.funding.emails.send_agreement_link",
+    Message.AGREEMENT_SIGNED: "aap_wagtail.funding.emails.send_signed_agreement",
 }
 
 #: Where the tasks of 0.1 live now. Rows already in the outbox, or jobs already in a queue, name

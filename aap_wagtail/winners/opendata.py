@@ -17,7 +17,8 @@ from django.utils.http import content_disposition_header
 from wagtail.models import Site
 
 from ..core.parsing import neutralise_formula
-from ..models import Application
+from ..models import Agreement, Application, PaymentStatus
+from ..rules import funding as funding_rules
 from . import public as winners
 from .filters import read_filters
 
@@ -120,12 +121,19 @@ def winners_json(request, page, applications) -> dict:
 
 
 def scdl_nature(support: list[str]) -> str:
-    """SCDL ``nature``: money for a grant (or an amount with no kind given), else in kind."""
-    return "aide en nature" if support and "grant" not in support else "aide en numéraire"
+    """SCDL ``nature`` of a decision's kinds of support (``rules.funding.scdl_nature``)."""
+    return funding_rules.scdl_nature(support)
+
+
+def signed_agreement(application: Application) -> Agreement | None:
+    """The application's agreement when it is signed: a grant is in the SCDL file from then."""
+    agreement = getattr(application, "agreement", None)
+    return agreement if agreement is not None and agreement.is_signed else None
 
 
 def scdl_csv(applications, site: Site | None) -> str:
-    """The SCDL "subventions" rows: one per winner whose amount is public."""
+    """The SCDL "subventions" rows: one per winner whose amount is public and whose agreement is
+    signed (the schema requires the agreement's date and the payments')."""
     from ..models import AapSiteSettings
 
     body = AapSiteSettings.for_site(site) if site is not None else None
@@ -134,22 +142,29 @@ def scdl_csv(applications, site: Site | None) -> str:
     rows = []
     for application in applications:
         record = winners.public_record(application)
-        if record.amount is None:  # the call keeps its amounts private: no SCDL row
-            continue
-        date, reference = winners.scdl_decision(application)
+        agreement = signed_agreement(application)
+        if record.amount is None or agreement is None:
+            continue  # amounts kept private, or no signed agreement yet: no SCDL row
+        signed_on = timezone.localtime(agreement.signed_at).date()
+        _date, reference = winners.scdl_decision(application)
         beneficiary_siret, beneficiary_rna = winners.scdl_identifiers(application)
+        payments = [p for p in agreement.payments.all() if p.status != PaymentStatus.CANCELLED]
+        conditions, period = funding_rules.scdl_payment_terms(
+            [p.paid_on or p.planned_date for p in payments], signed_on, agreement.project_end
+        )
         values = {
             "nomAttribuant": name,
             "idAttribuant": siret,
-            "dateConvention": date.isoformat() if date else "",
+            "dateConvention": signed_on.isoformat(),
             "referenceDecision": reference,
             "nomBeneficiaire": record.organisation,
             "idBeneficiaire": beneficiary_siret,
             "rnaBeneficiaire": beneficiary_rna,
             "objet": record.title[:SCDL_OBJECT_MAX],
-            "montant": str(record.amount),
+            "montant": str(agreement.amount),
             "nature": scdl_nature(application.decision.support_kinds or []),
-            "conditionsVersement": "unique",
+            "conditionsVersement": conditions,
+            "datesPeriodeVersement": period,
             # Each winner is the only beneficiary of its award, which no EU notification covers.
             "notificationUE": "non",
             "pourcentageSubvention": "1.00",
@@ -171,6 +186,10 @@ def download(request, page, fmt: str):
     if fmt == "scdl":
         published = published.filter(call__amounts_public=True)
     applications = winners.for_display(read_filters(request.GET).apply(published), images=False)
+    if fmt == "scdl":
+        applications = applications.select_related("agreement").prefetch_related(
+            "agreement__payments"
+        )
     if fmt == "json":
         document = winners_json(request, page, applications)
         response = HttpResponse(

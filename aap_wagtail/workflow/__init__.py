@@ -11,6 +11,7 @@ Wagtail's audit log (who, from → to, reason) and its side effects as tasks run
     deliberation  in review → selected | not selected | waitlisted, within the envelope
     results       the applicants are told the decision (once)
     reports       selected → report due → report received → archived; the report's moderation
+    funding       the grant agreement (to prepare → sent → signed → amended) and the payments
 
 ``base`` holds what they share (the staff transitions, the refusal, the lock, the log entry).
 Everything public is importable from ``aap_wagtail.workflow`` itself.
@@ -32,6 +33,25 @@ from .base import (
 )
 from .deliberation import ENVELOPE_OVERRIDE_ACTION, awarded_total, decide, make_public_slug
 from .eligibility import mark_eligible, mark_ineligible
+from .funding import (
+    AGREEMENT_AMEND_ACTION,
+    AGREEMENT_PREPARE_ACTION,
+    AGREEMENT_SEND_ACTION,
+    AGREEMENT_SIGN_ACTION,
+    NOT_CARRIED_OUT_ACTION,
+    PAYMENT_ACTION,
+    PAYMENT_CANCEL_ACTION,
+    amend_agreement,
+    cancel_payment,
+    paid_total,
+    payment_locked_reason,
+    prepare_agreement,
+    project_not_carried_out,
+    record_paper_signature,
+    record_payment,
+    send_agreement,
+    sign_agreement,
+)
 from .jury import (
     ASSIGN_ACTION,
     CONFLICT_ACTION,
@@ -70,6 +90,23 @@ from .submission import (
 )
 
 __all__ = [
+    "AGREEMENT_AMEND_ACTION",
+    "AGREEMENT_PREPARE_ACTION",
+    "AGREEMENT_SEND_ACTION",
+    "AGREEMENT_SIGN_ACTION",
+    "NOT_CARRIED_OUT_ACTION",
+    "PAYMENT_ACTION",
+    "PAYMENT_CANCEL_ACTION",
+    "amend_agreement",
+    "cancel_payment",
+    "paid_total",
+    "payment_locked_reason",
+    "prepare_agreement",
+    "project_not_carried_out",
+    "record_paper_signature",
+    "record_payment",
+    "send_agreement",
+    "sign_agreement",
     "ARCHIVE_ACTION",
     "ASSIGN_ACTION",
     "CONFLICT_ACTION",

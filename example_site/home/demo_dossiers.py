@@ -7,7 +7,8 @@ listing, the jury screens, the deliberation and the public winners' page have so
 The story: six dossiers reach the jury, one is not eligible. The deliberation selects five
 within the 9 500 € envelope (one of them, Mémoires de Recouvrance, did not agree to publication:
 it never appears on the winners' page) and does not select Clic & Cartable, with a reason. The
-results are not sent yet: a manager can do it from the deliberation page.
+results are sent. Then each winner's agreement is accepted online and its advance (70 %) paid;
+Fablab du Port sent its end-of-project report and got its balance.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.test.utils import override_settings
 
 from aap_wagtail import rules, workflow
 from aap_wagtail.applications import emails
-from aap_wagtail.models import Application, ApplicationStatus
+from aap_wagtail.models import Application, ApplicationStatus, CallPage
 
 ORGANISATIONS = [
     ("Les Écrans Partagés", "Ateliers numériques au centre social", "2300", 4, 4),
@@ -126,7 +127,64 @@ def load(call, manager, jurors) -> int:
             call=call, status__in=ApplicationStatus.RESULTS
         ).values_list("pk", flat=True):
             emails.send_result.call(pk)
+        _agreements_and_payments(call, manager)
     return created
+
+
+#: The winner whose end-of-project report came in, and whose balance is paid.
+BALANCE_PAID = "Fablab du Port"
+
+
+def _agreements_and_payments(call, manager) -> None:
+    """After the decision: every winner's agreement accepted online, its advance (70 %) paid;
+    one winner sent its report and got the balance."""
+    from aap_wagtail.funding import agreements
+
+    CallPage.objects.filter(pk=call.pk).update(advance_percent=70)
+    for application in Application.objects.filter(call=call, status="selected"):
+        agreement = workflow.prepare_agreement(
+            application,
+            user=manager,
+            project_start=datetime.date(2024, 1, 8),
+            project_end=datetime.date(2024, 12, 20),
+        )
+        agreement = workflow.send_agreement(
+            agreement, user=manager, text=agreements.render_text(agreement)
+        )
+        workflow.sign_agreement(
+            agreement,
+            generation=agreement.link_generation,
+            name=f"Présidence de {application.organisation_name}",
+            capacity="président(e) de l'association",
+            ip="192.0.2.10",
+        )
+        advance = agreement.payments.get(kind="advance")
+        workflow.record_payment(
+            advance,
+            user=manager,
+            paid_on=datetime.date(2024, 1, 31),
+            amount=advance.planned_amount,
+            reference=f"MDT-2024-{application.number:03d}",
+        )
+        if application.organisation_name == BALANCE_PAID:
+            workflow.mark_report_due(application, user=manager)
+            workflow.save_report(
+                application,
+                {
+                    "actions": "Douze cafés bidouille, un par mois, au local du port.",
+                    "results": "240 passages, 180 objets réparés, trois bénévoles formés.",
+                    "budget_spent": Decimal("2450"),
+                },
+                submit=True,
+            )
+            balance = agreement.payments.get(kind="balance")
+            workflow.record_payment(
+                balance,
+                user=manager,
+                paid_on=datetime.date(2025, 2, 14),
+                amount=balance.planned_amount,
+                reference=f"MDT-2025-{application.number:03d}",
+            )
 
 
 def _deliberate(call, manager) -> None:

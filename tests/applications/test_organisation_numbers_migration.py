@@ -11,12 +11,13 @@ from aap_wagtail.models import Application, CallPage
 from ..factories import make_submitted
 
 BEFORE = [("aap_wagtail", "0010_unique_application_references")]
-AFTER = [("aap_wagtail", "0011_organisation_numbers")]
 
 
-def migrate(target):
+def migrate(target=None):
+    """Migrate to ``target``; ``None``: to the latest migrations (where the tests run)."""
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
+    target = target or executor.loader.graph.leaf_nodes()
     executor.migrate(target)
     return executor.loader.project_state(target).apps
 
@@ -36,7 +37,7 @@ def test_the_old_identifier_is_split_into_siret_and_rna(make_call):
                 wizard_state={"step_data": {"organisation": {"organisation-identifier": [number]}}},
             )
     finally:
-        migrate(AFTER)
+        migrate()  # 0011 and every migration after it
 
     rna_dossier, siret_dossier, nothing = (
         Application.objects.get(pk=a.pk) for a in (rna_dossier, siret_dossier, nothing)

@@ -98,6 +98,17 @@ PAGE_ERRORS = [
         "Le montant minimum ne peut pas dépasser le montant maximum.",
     ),
     (
+        {"agreement_template": rich_text("<p>Montant : {{ montant }}, {{ amount }}</p>")},
+        "agreement_template",
+        "Champs à remplacer inconnus\u00a0: {{ montant }}. "
+        "N’utilisez que ceux listés sous le champ.",
+    ),
+    (
+        {"advance_percent": "100"},
+        "advance_percent",
+        "Assurez-vous que cette valeur est inférieure ou égale à 99.",
+    ),
+    (
         {"max_grant": "10000"},
         "max_grant",
         "Le montant maximum par projet ne peut pas dépasser l’enveloppe totale.",
@@ -327,6 +338,7 @@ def test_the_editors_tabs_keep_their_ids_whatever_the_language_that_built_the_ed
                 "selection_et_dossier",
                 "calendrier",
                 "contact",
+                "apres_decision",
                 "promotion",
                 "parametres",
             ]

@@ -91,9 +91,12 @@ def make_winner(
     deliberation: tuple[str, datetime.date | None] = ("DEL-2023-042", datetime.date(2023, 11, 15)),
     juror=None,
     decided_at: datetime.datetime | None = None,
+    agreement: str | None = "paid",
 ) -> Application:
     """A dossier decided through ``workflow.decide``, with contact details, a budget, a review
-    and an attachment (none of them public)."""
+    and an attachment (none of them public). A selected one has its agreement signed on
+    ``SIGNED_ON`` and (``agreement="paid"``) its first payment made on ``PAID_ON``;
+    ``agreement="signed"`` or ``None`` stop earlier."""
     number = next(_numbers)
     application = make_submitted(
         call,
@@ -147,7 +150,32 @@ def make_winner(
     )
     if decided_at is not None:
         Decision.objects.filter(application=decided).update(decided_at=decided_at)
-    return announce(Application.objects.get(pk=decided.pk))
+    announced = announce(Application.objects.get(pk=decided.pk))
+    if agreement and outcome == "selected":
+        sign_and_pay(announced, manager, paid=agreement == "paid")
+    return announced
+
+
+SIGNED_ON = datetime.date(2023, 12, 1)
+PAID_ON = datetime.date(2024, 1, 15)
+
+
+def sign_and_pay(application: Application, manager, *, paid: bool = True) -> None:
+    """The winner's agreement, signed on paper on ``SIGNED_ON``; then what can be paid at the
+    signature, paid on ``PAID_ON``."""
+    agreement = workflow.prepare_agreement(application, user=manager)
+    agreement = workflow.record_paper_signature(
+        agreement,
+        user=manager,
+        signed_on=SIGNED_ON,
+        signer_name="Présidence",
+        store_scan=lambda a: None,
+    )
+    if paid:
+        for payment in agreement.payments.filter(unlock="signature"):
+            workflow.record_payment(
+                payment, user=manager, paid_on=PAID_ON, amount=payment.planned_amount
+            )
 
 
 def bulk_winners(call: CallPage, n: int, *, start: int = 0) -> list[Application]:

@@ -303,6 +303,35 @@ def test_a_published_winner_keeps_its_public_page_and_the_grant_its_beneficiary(
     assert private.decision.awarded_amount == Decimal("1500")
 
 
+def test_the_purge_keeps_the_agreement_s_accounts_and_removes_who_signed(call, manager, commit):
+    """Issue 16: an agreement accepted online holds a name and an internet address."""
+    from pathlib import Path
+
+    from django.core.files.base import ContentFile
+
+    from aap_wagtail.models import Agreement
+
+    winner = make_winner(call, manager, decided_at=DECIDED, agreement=None)
+    agreement = workflow.prepare_agreement(winner, user=manager)
+    agreement = workflow.send_agreement(agreement, user=manager, text="<p>Convention</p>")
+    agreement = workflow.sign_agreement(
+        agreement,
+        generation=agreement.link_generation,
+        name="Camille",
+        capacity="P",
+        ip="192.0.2.9",
+    )
+    agreement.signed_file.save("scan.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    scan = Path(agreement.signed_file.path)
+    with commit():
+        retention.purge_expired(D(2026, 11, 15))
+    agreement = Agreement.objects.get(pk=agreement.pk)
+    assert (agreement.signer_name, agreement.signer_capacity, agreement.signer_ip) == ("", "", None)
+    assert not agreement.signed_file and not scan.exists()
+    assert agreement.amount == Decimal("1500") and agreement.signed_at is not None
+    assert agreement.payments.count() == 1  # the accounts stay
+
+
 # --- the command, the task and the log --------------------------------------------------------
 
 

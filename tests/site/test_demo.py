@@ -52,7 +52,9 @@ def test_the_demo_has_dossiers_at_the_jury_and_review_accounts(client, db):
     dossiers = Application.objects.filter(call=closed)
     assert dossiers.count() == 7
     statuses = dict(dossiers.values_list("organisation_name", "status"))
-    assert list(statuses.values()).count("selected") == 5
+    # Five selected; one of them has since sent its end-of-project report.
+    assert list(statuses.values()).count("selected") == 4
+    assert statuses["Fablab du Port"] == "report_received"
     assert statuses["Clic & Cartable"] == "not_selected"
     assert statuses["Association Phare"] == "ineligible"
     assert Review.objects.filter(status="submitted").count() == 12
@@ -66,7 +68,8 @@ def test_the_demo_has_dossiers_at_the_jury_and_review_accounts(client, db):
     from django.contrib.auth import get_user_model
 
     jury1 = get_user_model().objects.get(username="jury1")
-    assert permissions.jury_applications(jury1).count() == 6
+    # The six dossiers it reviewed, but Fablab du Port's: its report is in, the jury is long over.
+    assert permissions.jury_applications(jury1).count() == 5
 
 
 def test_the_demo_deliberation_stays_within_the_envelope_and_its_results_are_sent(db):
@@ -110,3 +113,34 @@ def test_the_demo_winners_page_lists_the_consenting_winners_in_french(client, db
     assert "Les Écrans Partagés" in page and "Usages du numérique 2023" in page
     assert '"@type": "MonetaryGrant"' in page
     assert client.get("/laureats/", {"q": "radio"}).content.decode().count("<h3>") == 1
+
+
+def test_the_demo_winners_have_signed_agreements_and_paid_advances(db):
+    """Issue 16: the 2023 winners' agreements are signed, their advances paid; Fablab du Port
+    sent its report and got its balance."""
+    from decimal import Decimal
+
+    from aap_wagtail.models import Agreement, Payment
+
+    call_command("load_demo")
+    closed = CallPage.objects.get(slug="usages-du-numerique-2023")
+    agreements = Agreement.objects.filter(application__call=closed)
+    assert agreements.count() == 5 and all(a.is_signed for a in agreements)
+    advances = Payment.objects.filter(agreement__in=agreements, kind="advance")
+    assert {p.status for p in advances} == {"paid"}
+    fablab = agreements.get(application__organisation_name="Fablab du Port")
+    assert fablab.application.status == "report_received"
+    assert sum(p.paid_amount for p in fablab.payments.all()) == fablab.amount == Decimal("2300")
+    others = Payment.objects.filter(agreement__in=agreements, kind="balance", status="planned")
+    assert others.count() == 4
+
+
+def test_the_demo_s_scdl_file_passes_frictionless_validation(client, db, tmp_path):
+    from ..winners.test_opendata import frictionless_errors
+
+    call_command("load_demo")
+    response = client.get("/laureats/donnees/scdl/")
+    assert response.status_code == 200
+    lines = response.content.decode().strip().splitlines()
+    assert len(lines) == 1 + 4  # the four consenting winners, each with a signed agreement
+    assert frictionless_errors(response.content, tmp_path) == []

@@ -18,6 +18,7 @@ from aap_wagtail.applications import emails
 from aap_wagtail.models import AapSiteSettings, ApplicationStatus, CallPage
 
 from .. import factories
+from ..helpers.opendata import sign_and_pay
 from ..helpers.winners import make_winner, make_winners_index
 
 OTHER_HOST = "other.example.org"
@@ -38,6 +39,7 @@ def make_city(root, name: str, sender: str):
     decider = factories.make_user(f"decider-{name.lower()}", "AAP managers")
     dossier = factories.make_submitted(call, organisation_name=f"Applicant of {name}")
     winner = make_winner(call, decider, organisation=f"Winner of {name}", title=f"Project {name}")
+    sign_and_pay(winner, decider)  # in the SCDL file once its agreement is signed
     winners_index = make_winners_index(parent=root, title=f"Winners of {name}")
     site = Site.objects.get(root_page=root)
     settings = AapSiteSettings.for_site(site)

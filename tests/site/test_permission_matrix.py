@@ -48,7 +48,9 @@ from wagtail.models import Page, Site
 from aap_wagtail import workflow
 from aap_wagtail.applications import access
 from aap_wagtail.applications.attachments import check_upload, store_attachment
+from aap_wagtail.funding import agreements
 from aap_wagtail.models import (
+    Agreement,
     Application,
     ApplicationStatus,
     Attachment,
@@ -288,6 +290,17 @@ ROWS: list[Row] = [
         lambda s: reverse("aap_wagtail:report", args=[s.a_report_token]), EVERYONE),
     row("aap_wagtail:report", "resume token used as a report link",
         lambda s: reverse("aap_wagtail:report", args=[access.make_resume_token(s.a_winner)]),
+        NOBODY),
+    # The grant agreement's link: whoever holds it reads and accepts the agreement (issue 16).
+    row("aap_wagtail:agreement", "agreement link (whoever holds it)",
+        lambda s: reverse("aap_wagtail:agreement", args=[s.agreement_token]), EVERYONE,
+        marker=lambda s: s.a_winner.project_title),
+    row("aap_wagtail:agreement", "report token used as an agreement link",
+        lambda s: reverse("aap_wagtail:agreement", args=[s.a_report_token]), NOBODY),
+    row("aap_wagtail:agreement_pdf", "agreement PDF (whoever holds the link)",
+        lambda s: reverse("aap_wagtail:agreement_pdf", args=[s.agreement_token]), EVERYONE),
+    row("aap_wagtail:agreement_pdf", "agreement PDF, forged link",
+        lambda s: reverse("aap_wagtail:agreement_pdf", args=[s.agreement_token[:-3] + "xyz"]),
         NOBODY),
     # --- the wizard: each browser continues only its own draft ---------------------------------
     row("route:CallPage.apply", "start or continue a dossier", on_call("deposer/"), EVERYONE),
@@ -554,6 +567,20 @@ ROWS: list[Row] = [
         effect=lambda s, role: ProjectReport.objects.filter(
             application=s.sent_winner, moderation_message="Ajoutez des photos."
         ).exists()),
+    row("aap_funding", "agreements and payments of call 1", admin("aap_funding", "call1"),
+        CALL_1_STAFF),
+    row("aap_funding", "agreements and payments of call 2", admin("aap_funding", "call2"),
+        CALL_2_STAFF),
+    row("aap_agreement", "A's agreement", admin("aap_agreement", "a_winner"), CALL_1_STAFF,
+        marker=lambda s: s.a_winner.reference),
+    row("aap_agreement", "prepare the public winner's agreement",
+        admin("aap_agreement", "w_public"),
+        CALL_1_STAFF, method="post", data=lambda s: {"action": "prepare"},
+        effect=lambda s, role: Agreement.objects.filter(application=s.w_public).exists()),
+    row("aap_agreement_pdf", "A's agreement as a PDF", admin("aap_agreement_pdf", "a_winner"),
+        CALL_1_STAFF),
+    row("aap_agreement_scan", "the signed scan of a paper agreement",
+        admin("aap_agreement_scan", "sent_winner"), CALL_1_STAFF),
     row("aap_next_edition", "next edition form of call 1", admin("aap_next_edition", "call1"),
         CALL_1_STAFF),
     row("aap_next_edition", "prepare call 2's next edition", admin("aap_next_edition", "call2"),
@@ -747,6 +774,17 @@ def scenario(make_dossier_call, settings):
     )
     s.sent_winner = select(submitted(S.IN_REVIEW, "REF-WSENT"), m1)
     report_with_image(s.sent_winner, m1, send=True)
+    # A's agreement, sent for signature; the sent winner's, signed on paper with a scan.
+    agreement = workflow.prepare_agreement(s.a_winner, user=m1)
+    s.agreement = workflow.send_agreement(agreement, user=m1, text="<p>Convention A</p>")
+    s.agreement_token = agreements.make_sign_token(s.agreement)
+    workflow.record_paper_signature(
+        workflow.prepare_agreement(s.sent_winner, user=m1),
+        user=m1,
+        signed_on=timezone.localdate(),
+        signer_name="Signataire",
+        store_scan=lambda a: a.signed_file.save("scan.pdf", ContentFile(b"%PDF-1.4"), save=False),
+    )
     s.w_unannounced = workflow.decide(
         submitted(S.IN_REVIEW, "REF-WUNANN"), user=m1, outcome="not_selected", reason="Non."
     )

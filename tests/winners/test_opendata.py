@@ -6,9 +6,9 @@ import csv
 import datetime
 import io
 import json
+from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from wagtail.models import Page, Site
 
 from aap_wagtail import rules
@@ -182,27 +182,26 @@ def test_scdl_follows_the_schema_with_the_awarding_body_from_the_site_settings(
     assert first == {
         "nomAttribuant": "Ville de Brest",
         "idAttribuant": "21290019700014",
-        "dateConvention": "2023-11-15",
+        "dateConvention": "2023-12-01",  # the agreement's signature
         "referenceDecision": "DEL-2023-042",
         "nomBeneficiaire": "Les Petits Débrouillards",
         "idBeneficiaire": SIRET,  # the one export where the law makes it public
         "rnaBeneficiaire": "",
         "objet": "Ateliers",
         "montant": "1500.00",
-        "nature": "aide en numéraire",
+        "nature": "aide en numéraire;aide en nature",  # a grant and coaching
         "conditionsVersement": "unique",
-        "datesPeriodeVersement": "",
+        "datesPeriodeVersement": "2024-01-15",  # the day it was paid
         "idRAE": "",
         "notificationUE": "non",
         "pourcentageSubvention": "1.00",
         "dispositifAide": "",
     }
     second = by_name["Radio Pikez"]
-    # An association with no SIRET: its RNA number; no council date: the decision's date.
+    # An association with no SIRET: its RNA number; no council deliberation number.
     assert second["idBeneficiaire"] == "" and second["rnaBeneficiaire"] == RNA
     assert second["referenceDecision"] == ""
-    decided = timezone.localtime(published[1].decision.decided_at).date()
-    assert second["dateConvention"] == decided.isoformat()
+    assert second["dateConvention"] == "2023-12-01"
     assert second["nature"] == "aide en nature"
     assert second["montant"] == "300.00"
     assert_no_private_data(response.content.decode(), allow_numbers=True)
@@ -341,3 +340,71 @@ def test_downloads_make_a_constant_number_of_queries(
             counts.append((fmt, len(queries)))
     assert counts[:3] == [(fmt, n) for (fmt, n) in counts[3:]]
     assert max(n for _fmt, n in counts) <= 10
+
+
+# --- the SCDL file, validated against the schema (issue 16) -----------------------------------
+
+SCDL_SCHEMA = Path(__file__).resolve().parents[1] / "data" / "scdl-subventions-2.1.1.schema.json"
+
+
+def frictionless_errors(csv_bytes: bytes, tmp_path) -> list[str]:
+    """What ``frictionless validate`` finds wrong in an SCDL file, against the 2.1.1 schema."""
+    from frictionless import Resource, Schema
+
+    path = tmp_path / "scdl.csv"
+    path.write_bytes(csv_bytes)
+    schema = Schema.from_descriptor(json.loads(SCDL_SCHEMA.read_text()))
+    report = Resource(path=path.name, basepath=str(tmp_path), schema=schema).validate()
+    return [f"{error.type}: {error.message}" for task in report.tasks for error in task.errors]
+
+
+def test_the_scdl_export_passes_frictionless_validation(client, index, call, published, tmp_path):
+    settings = AapSiteSettings.for_site(Site.objects.get(is_default_site=True))
+    settings.attributing_body_name = "Ville de Brest"
+    settings.attributing_body_siret = "21290019700014"
+    settings.save()
+    response = download(client, index, "scdl")
+    header, *rows = read_csv(response, bom=False)
+    assert len(rows) == 2
+    assert frictionless_errors(response.content, tmp_path) == []
+
+
+def test_the_validation_catches_what_the_export_used_to_leave_empty(tmp_path):
+    """The test can fail: before issue 16 the file had no payment dates and no awarding body."""
+    header = ",".join(SCDL_SCHEMA_COLUMNS)
+    row = ",".join(
+        [
+            "",
+            "",
+            "2023-11-15",
+            "",
+            "Asso",
+            "",
+            "",
+            "Objet",
+            "100.00",
+            "aide en numéraire",
+            "unique",
+            "",
+            "",
+            "non",
+            "1.00",
+            "",
+        ]
+    )
+    errors = frictionless_errors(f"{header}\n{row}\n".encode(), tmp_path)
+    assert len(errors) == 3 and all(e.startswith("constraint-error") for e in errors)
+
+
+def test_a_grant_without_a_signed_agreement_is_left_out_and_the_page_says_why(
+    client, index, call, manager, tmp_path
+):
+    make_winner(call, manager, organisation="Signée", agreement="signed")
+    make_winner(call, manager, organisation="Pas encore signée", agreement=None)
+    header, *rows = read_csv(download(client, index, "scdl"), bom=False)
+    by_name = {row[4]: dict(zip(header, row, strict=True)) for row in rows}
+    assert set(by_name) == {"Signée"}
+    # Signed, nothing paid yet and no planned date: the period from the signature to the end.
+    assert by_name["Signée"]["datesPeriodeVersement"] == "2023-12-01"
+    page = client.get(index.url).content.decode()
+    assert "une fois sa convention signée" in page

@@ -9,7 +9,7 @@ from django.db import transaction
 from wagtail.models import Page, Site
 
 from aap_wagtail import presets
-from aap_wagtail.models import CallIndexPage, WinnersIndexPage
+from aap_wagtail.models import AapSiteSettings, CallIndexPage, WinnersIndexPage
 from home import demo_dossiers
 from home.models import HomePage
 
@@ -45,12 +45,22 @@ class Command(BaseCommand):
         for result in (closed, current):
             self.stdout.write(f"Call: {result.page.title} ({result.page.get_status().label})")
         users = self._accounts()
+        self._awarding_body()
         made = demo_dossiers.load(
             closed.page, users["gestionnaire"], [users["jury1"], users["jury2"]]
         )
         if made:
             self.stdout.write(f"{made} sample dossiers in {closed.page.title}.")
         self._winners_index(home)
+
+    def _awarding_body(self) -> None:
+        """Who awards the grants, for the agreements and the open data (SCDL): made up."""
+        site = Site.objects.get(is_default_site=True)
+        settings = AapSiteSettings.for_site(site)
+        if not settings.attributing_body_name:
+            settings.attributing_body_name = "Ville exemple"
+            settings.attributing_body_siret = demo_dossiers.sample_siret(2900)
+            settings.save()
 
     def _winners_index(self, home: HomePage) -> WinnersIndexPage:
         page = WinnersIndexPage.objects.child_of(home).filter(slug="laureats").first()

@@ -1,0 +1,63 @@
+"""After the decision, in a real browser (issue 16): a manager prepares and sends a winner's
+agreement in the admin; the legal representative accepts it through the e-mailed link (the page
+audited with axe-core, an error shown next to its field first); the manager records the
+advance. The demo's 2023 winners have their agreements signed already: one is started again."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from aap_wagtail.models import Agreement, AgreementStatus, Application, PaymentStatus
+
+from .browser import audit, screenshot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def submit(page, selector: str) -> None:
+    with page.expect_navigation():
+        page.click(selector)
+
+
+def test_an_agreement_sent_accepted_online_and_its_advance_paid(demo, staff_page, new_page):
+    winner = Application.objects.get(call=demo.closed_call, organisation_name="Radio Quartiers")
+    Agreement.objects.filter(application=winner).delete()  # its agreement, from the start
+    manager = staff_page("gestionnaire")
+    manager.goto(reverse("aap_agreement", args=[winner.pk]))
+    manager.fill('[name="project_start"]', "2024-01-08")
+    manager.fill('[name="project_end"]', "2024-01-07")
+    submit(manager, 'form:has(input[value="prepare"]) button[type="submit"]')
+    assert "ne peut pas finir avant de commencer" in manager.content()
+    manager.fill('[name="project_end"]', "2024-12-20")
+    submit(manager, 'form:has(input[value="prepare"]) button[type="submit"]')
+    mail.outbox.clear()
+    submit(manager, 'form:has(input[value="send"]) button[type="submit"]')
+    (message,) = [m for m in mail.outbox if m.to == [winner.email]]
+    link = next(word for word in message.body.split() if "/aap/convention/" in word)
+
+    representative = new_page()
+    representative.goto(link[link.index("/aap/convention/") :])
+    audit(representative, "grant agreement to accept")
+    representative.fill('[name="name"]', "Dominique Exemple")
+    representative.fill('[name="capacity"]', "président de l'association")
+    submit(representative, 'main form button[type="submit"]')
+    assert "Cochez cette case pour accepter la convention." in representative.content()
+    audit(representative, "grant agreement, box not ticked")
+    representative.check('[name="accept"]')
+    submit(representative, 'main form button[type="submit"]')
+    assert "Cette convention est signée" in representative.content()
+    agreement = Agreement.objects.get(application=winner)
+    assert agreement.status == AgreementStatus.SIGNED
+    assert agreement.signer_name == "Dominique Exemple"
+
+    manager.reload()
+    advance = agreement.payments.get(kind="advance")
+    manager.fill(f'[name="pay-{advance.pk}-reference"]', "MDT-2024-042")
+    pay_form = f'form:has(input[name="payment"][value="{advance.pk}"]):has(input[value="pay"])'
+    submit(manager, f"{pay_form} button")
+    advance.refresh_from_db()
+    assert advance.status == PaymentStatus.PAID and advance.accounting_reference == "MDT-2024-042"
+    manager.locator("[data-aap-payments]").scroll_into_view_if_needed()
+    screenshot(manager, "admin-agreement")
