@@ -36,6 +36,7 @@ def register_application_actions(actions):
         (workflow.AGREEMENT_SEND_ACTION, _("Send the agreement"), _("Agreement sent")),
         (workflow.AGREEMENT_SIGN_ACTION, _("Sign the agreement"), _("Agreement signed")),
         (workflow.AGREEMENT_AMEND_ACTION, _("Amend the agreement"), _("Agreement amended")),
+        (workflow.AGREEMENT_SHARES_ACTION, _("Split between funders"), _("Funders' shares")),
         (workflow.PAYMENT_ACTION, _("Record a payment"), _("Payment recorded")),
         (workflow.PAYMENT_CANCEL_ACTION, _("Cancel a payment"), _("Payment cancelled")),
         (

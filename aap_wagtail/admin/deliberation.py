@@ -26,6 +26,7 @@ from .. import permissions, rules, workflow
 from ..core.formatting import format_amount
 from ..models import Application, ApplicationStatus, CallPage, DecisionOutcome, Review
 from . import add_call_action, forbidden
+from .funding import funder_totals
 
 S = ApplicationStatus
 
@@ -344,6 +345,7 @@ def _render(request, call: CallPage, *, prefill_helper: bool, bound=None, status
         "call": call,
         "lines": lines,
         "gauge": gauge,
+        "funders": funder_totals(call),
         "ineligible": ineligible,
         "helper_shown": gauge.oversubscribed,
         "prefill_helper": prefill_helper,

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import workflow
 from ..applications.attachments import check_upload
+from ..core.parsing import neutralise_formula
 from ..funding import agreements
 from ..models import (
     AapSiteSettings,
@@ -32,6 +33,7 @@ from ..models import (
     AgreementStatus,
     Application,
     ApplicationStatus,
+    AwardShare,
     CallPage,
     Payment,
     PaymentStatus,
@@ -144,6 +146,38 @@ class PaymentForm(forms.Form):
         return cleaned
 
 
+class SharesForm(forms.Form):
+    """The agreement's amount split between the call's funders, one field a funder."""
+
+    def __init__(self, *args, agreement: Agreement, sources, **kwargs):
+        self.agreement, self.sources = agreement, list(sources)
+        kwargs.setdefault("prefix", "shares")
+        super().__init__(*args, **kwargs)
+        current = {share.funding_source_id: share.amount for share in agreement.shares.all()}
+        alone = len(self.sources) == 1 and not current
+        for source in self.sources:
+            self.fields[f"funder_{source.pk}"] = forms.DecimalField(
+                label=source.label,
+                min_value=Decimal("0"),
+                max_digits=12,
+                decimal_places=2,
+                initial=current.get(source.pk, agreement.amount if alone else Decimal("0")),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            problem = funding_rules.shares_problem(
+                self.agreement.amount, [cleaned[f"funder_{s.pk}"] for s in self.sources]
+            )
+            if problem:
+                self.add_error(None, problem)
+        return cleaned
+
+    def shares(self) -> list[tuple]:
+        return [(s, self.cleaned_data[f"funder_{s.pk}"]) for s in self.sources]
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
@@ -206,6 +240,109 @@ def call_summary(call: CallPage, today: datetime.date | None = None) -> dict:
     }
 
 
+def _paid_share(agreement: Agreement, share_amount: Decimal) -> Decimal:
+    """What a funder has paid of an agreement: its share of what was paid (in proportion)."""
+    if not agreement.amount:
+        return Decimal("0")
+    paid = sum(
+        (p.paid_amount or 0 for p in agreement.payments.all() if p.status == PaymentStatus.PAID),
+        Decimal("0"),
+    )
+    return (paid * share_amount / agreement.amount).quantize(Decimal("0.01"))
+
+
+def funder_rows(call: CallPage) -> list[dict]:
+    """One row per funder's share of a signed agreement of the call: the funder's report."""
+    shares = (
+        AwardShare.objects.filter(
+            agreement__application__call=call, agreement__status__in=A.signed_states()
+        )
+        .select_related("agreement__application__report")
+        .prefetch_related("agreement__payments")
+        .order_by("funder", "agreement__application__reference")
+    )
+    rows = []
+    for share in shares:
+        agreement = share.agreement
+        application = agreement.application
+        report = getattr(application, "report", None)
+        rows.append(
+            {
+                "funder": share.funder,
+                "application": application,
+                "share": share.amount,
+                "agreement": agreement,
+                "paid": _paid_share(agreement, share.amount),
+                "report": str(report.get_status_display()) if report else str(_("Not started")),
+            }
+        )
+    return rows
+
+
+def funder_totals(call: CallPage) -> list[dict]:
+    """Per funder of the call: what it brings to the envelope, what signed agreements commit
+    of it, what it has paid, and what is left of its contribution."""
+    rows = funder_rows(call)
+    totals = []
+    for source in call.funding_sources.all():
+        mine = [row for row in rows if row["funder"] == source.label]
+        committed = sum((row["share"] for row in mine), Decimal("0"))
+        paid = sum((row["paid"] for row in mine), Decimal("0"))
+        totals.append(
+            {
+                "funder": source.label,
+                "contribution": source.amount,
+                "committed": committed,
+                "paid": paid,
+                "left": source.amount - committed,
+            }
+        )
+    return totals
+
+
+@require_safe
+def funders_csv(request, call_pk: int):
+    """The funders' report of a call, as CSV: each funder's share of each signed agreement,
+    what was paid of it, and the state of the end-of-project report."""
+    import csv
+    import io
+
+    call = managed_call(request.user, call_pk)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            _("Funder"),
+            _("Reference"),
+            _("Organisation"),
+            _("Project"),
+            _("Share (€)"),
+            _("Agreement (€)"),
+            _("Agreement"),
+            _("Paid of the share (€)"),
+            _("End-of-project report"),
+        ]
+    )
+    for row in funder_rows(call):
+        application = row["application"]
+        writer.writerow(
+            [
+                neutralise_formula(row["funder"]),
+                application.reference,
+                neutralise_formula(application.organisation_name),
+                neutralise_formula(application.project_title),
+                str(row["share"]),
+                str(row["agreement"].amount),
+                str(row["agreement"].get_status_display()),
+                str(row["paid"]),
+                row["report"],
+            ]
+        )
+    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{call.slug}-financeurs.csv"'
+    return response
+
+
 def missing_body_settings(call: CallPage) -> tuple[list[str], str | None]:
     """What the site settings lack for the agreements and the SCDL file (the awarding body's
     name and SIRET), and the address of the page that sets them."""
@@ -230,12 +367,13 @@ def funding_list(request, call_pk: int):
     context = {"call": call, "page_title": _("Agreements and payments"), **call_summary(call)}
     context["late_days"] = SIGNATURE_LATE_DAYS
     context["missing_settings"], context["settings_url"] = missing_body_settings(call)
+    context["funders"] = funder_totals(call)
     return TemplateResponse(request, "aap_wagtail/admin/funding_list.html", context)
 
 
 # --- a dossier's agreement ---------------------------------------------------------------------
 
-ACTIONS = ("prepare", "send", "paper", "amend", "pay", "cancel", "not_carried_out")
+ACTIONS = ("prepare", "send", "paper", "amend", "pay", "cancel", "not_carried_out", "shares")
 
 
 def _forms(agreement: Agreement | None, data=None, files=None, action: str = "", payment=None):
@@ -250,8 +388,12 @@ def _forms(agreement: Agreement | None, data=None, files=None, action: str = "",
         "amend": AmendForm(*bound("amend"), initial={"amount": getattr(agreement, "amount", None)}),
         "not_carried_out": ReasonForm(*bound("not_carried_out"), prefix="ncr"),
         "payments": [],
+        "shares": None,
     }
     if agreement is not None:
+        sources = agreement.application.call.funding_sources.all()
+        if sources:
+            found["shares"] = SharesForm(bound("shares")[0], agreement=agreement, sources=sources)
         paid = workflow.paid_total(agreement)
         for item in agreement.payments.all():
             mine = payment is not None and item.pk == payment.pk
@@ -322,6 +464,12 @@ def _apply(request, application, agreement, action: str, forms_: dict, payment) 
         else:
             workflow.cancel_payment(payment, user=user, reason=form.cleaned_data["reason"])
             messages.success(request, _("The payment is cancelled."))
+    elif action == "shares":
+        form = forms_["shares"]
+        if form is None or not form.is_valid():
+            return False
+        workflow.split_award(agreement, user=user, shares=form.shares())
+        messages.success(request, _("The split between the funders is recorded."))
     elif action == "not_carried_out":
         form = forms_["not_carried_out"]
         if not form.is_valid():
@@ -398,6 +546,7 @@ def agreement_scan(request, pk: int):
 def admin_urls():
     return [
         path("aap/funding/<aap_id:call_pk>/", funding_list, name="aap_funding"),
+        path("aap/funding/<aap_id:call_pk>/funders/", funders_csv, name="aap_funders_csv"),
         path("aap/funding/dossier/<aap_id:pk>/", agreement_detail, name="aap_agreement"),
         path("aap/funding/dossier/<aap_id:pk>/pdf/", agreement_pdf, name="aap_agreement_pdf"),
         path("aap/funding/dossier/<aap_id:pk>/scan/", agreement_scan, name="aap_agreement_scan"),

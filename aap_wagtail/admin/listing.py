@@ -28,7 +28,16 @@ from wagtail_modeladmin.views import IndexView
 from .. import permissions
 from ..core.formatting import format_amount
 from ..core.parsing import neutralise_formula, parse_id
-from ..models import Application, ApplicationStatus, CallAxis, CallPage, EnteredBy
+from ..models import (
+    AgreementStatus,
+    Application,
+    ApplicationStatus,
+    CallAxis,
+    CallPage,
+    EnteredBy,
+    Payment,
+    PaymentStatus,
+)
 from ..models.applications import FOUND_ELIGIBLE, SUBMITTED
 from . import inspect
 from .inspect import ApplicationInspectView, format_score
@@ -137,6 +146,58 @@ class ReceivedByPostFilter(YesNoFilter):
     title = gettext_lazy("received by post")
     parameter_name = "post"
     condition = Q(received_by_post_on__isnull=False)
+
+
+class AgreementFilter(SimpleListFilter):
+    """The grant agreement's state; "not prepared" lists the selected dossiers without one."""
+
+    title = gettext_lazy("agreement")
+    parameter_name = "agreement"
+    NONE = "none"
+
+    def lookups(self, request, model_admin):
+        return [(self.NONE, _("Not prepared")), *AgreementStatus.choices]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if value == self.NONE:
+            return queryset.filter(decision__outcome="selected", agreement__isnull=True)
+        if value in AgreementStatus.values:
+            return queryset.filter(agreement__status=value)
+        return queryset.none()
+
+
+class PaymentFilter(SimpleListFilter):
+    """Where the payments stand: something left to pay, a payment late, or all paid."""
+
+    title = gettext_lazy("payments")
+    parameter_name = "payments"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("to_pay", _("Something left to pay")),
+            ("late", _("A payment past its planned date")),
+            ("paid", _("All paid")),
+        ]
+
+    def queryset(self, request, queryset):
+        planned = Payment.objects.filter(status=PaymentStatus.PLANNED)
+        value = self.value()
+        if value is None:
+            return queryset
+        if value == "to_pay":
+            return queryset.filter(agreement__in=planned.values("agreement"))
+        if value == "late":
+            late = planned.filter(planned_date__lt=timezone.localdate())
+            return queryset.filter(agreement__in=late.values("agreement"))
+        if value == "paid":
+            paid = Payment.objects.filter(status=PaymentStatus.PAID).values("agreement")
+            return queryset.filter(agreement__in=paid).exclude(
+                agreement__in=planned.values("agreement")
+            )
+        return queryset.none()
 
 
 # --- the dossiers ----------------------------------------------------------------------------
@@ -295,6 +356,8 @@ class ApplicationAdmin(ModelAdmin):
         MediatorFilter,
         "funded_before",
         ReceivedByPostFilter,
+        AgreementFilter,
+        PaymentFilter,
     )
     search_fields = ("reference", "organisation_name", "project_title")
     ordering = ["reference"]

@@ -163,3 +163,27 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agreement.application} — {self.get_kind_display()}"
+
+
+class AwardShare(models.Model):
+    """The part of an agreement's amount one of the call's funders pays (e.g. the *contrat de
+    ville*'s share). The funder's name is kept: the call's list of funders may change later."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="shares")
+    funding_source = models.ForeignKey(
+        "aap_wagtail.FundingSource",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    funder = models.CharField(_("funder"), max_length=255)
+    amount = models.DecimalField(_("amount (€)"), **MONEY, validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("funder's share")
+        verbose_name_plural = _("funders' shares")
+
+    def __str__(self) -> str:
+        return f"{self.agreement.application} — {self.funder}"

@@ -82,6 +82,20 @@ def payment_schedule(
     return [("advance", advance, Unlock.SIGNATURE), ("balance", amount - advance, Unlock.REPORT)]
 
 
+def shares_problem(total: Decimal, shares: list[Decimal | None]) -> str | None:
+    """Why these funders' shares do not split an award of ``total``, or ``None``: each one 0 or
+    more, together exactly the award."""
+    if any(share is None or share < 0 for share in shares):
+        return _("Write each funder's share, 0 or more.")
+    given = sum(shares, Decimal("0"))
+    if given != total:
+        return _("The shares add up to %(given)s; the agreement is %(total)s.") % {
+            "given": format_amount(given),
+            "total": format_amount(total),
+        }
+    return None
+
+
 def payment_problem(
     awarded: Decimal, already_paid: Decimal, amount: Decimal | None, *, override: bool = False
 ) -> str | None:

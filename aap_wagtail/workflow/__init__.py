@@ -37,6 +37,7 @@ from .funding import (
     AGREEMENT_AMEND_ACTION,
     AGREEMENT_PREPARE_ACTION,
     AGREEMENT_SEND_ACTION,
+    AGREEMENT_SHARES_ACTION,
     AGREEMENT_SIGN_ACTION,
     NOT_CARRIED_OUT_ACTION,
     PAYMENT_ACTION,
@@ -51,6 +52,7 @@ from .funding import (
     record_payment,
     send_agreement,
     sign_agreement,
+    split_award,
 )
 from .jury import (
     ASSIGN_ACTION,
@@ -93,6 +95,7 @@ __all__ = [
     "AGREEMENT_AMEND_ACTION",
     "AGREEMENT_PREPARE_ACTION",
     "AGREEMENT_SEND_ACTION",
+    "AGREEMENT_SHARES_ACTION",
     "AGREEMENT_SIGN_ACTION",
     "NOT_CARRIED_OUT_ACTION",
     "PAYMENT_ACTION",
@@ -107,6 +110,7 @@ __all__ = [
     "record_payment",
     "send_agreement",
     "sign_agreement",
+    "split_award",
     "ARCHIVE_ACTION",
     "ASSIGN_ACTION",
     "CONFLICT_ACTION",

@@ -21,6 +21,7 @@ from ..models import (
     Amendment,
     Application,
     ApplicationStatus,
+    AwardShare,
     DecisionOutcome,
     Payment,
     PaymentKind,
@@ -40,6 +41,7 @@ AGREEMENT_AMEND_ACTION = "aap_wagtail.agreement_amended"
 PAYMENT_ACTION = "aap_wagtail.payment_recorded"
 PAYMENT_CANCEL_ACTION = "aap_wagtail.payment_cancelled"
 NOT_CARRIED_OUT_ACTION = "aap_wagtail.project_not_carried_out"
+AGREEMENT_SHARES_ACTION = "aap_wagtail.agreement_shares"
 
 #: The dossier states in which its agreement and payments are managed.
 FUNDED = S.FUNDED | S.REPORT_IN
@@ -276,6 +278,34 @@ def project_not_carried_out(agreement: Agreement, *, user, reason: str) -> Agree
         agreement.save()
         _log(agreement, NOT_CARRIED_OUT_ACTION, user, reason=reason)
     return agreement
+
+
+def split_award(agreement: Agreement, *, user, shares: list[tuple]) -> list[AwardShare]:
+    """Split the agreement's amount between the call's funders: ``shares`` is a list of
+    ``(FundingSource, amount)``, together exactly the agreement's amount (a funder at 0 is
+    left out). The split replaces the earlier one."""
+    with transaction.atomic():
+        agreement = _locked(agreement)
+        require_manager(user, agreement.application)
+        call_id = agreement.application.call_id
+        if any(source.page_id != call_id for source, _amount in shares):
+            raise TransitionRefused(_("A funder of another call cannot pay this grant."))
+        problem = rules.shares_problem(agreement.amount, [amount for _source, amount in shares])
+        if problem:
+            raise TransitionRefused(problem)
+        agreement.shares.all().delete()
+        made = AwardShare.objects.bulk_create(
+            AwardShare(agreement=agreement, funding_source=source, funder=source.label, amount=a)
+            for source, a in shares
+            if a > 0
+        )
+        _log(
+            agreement,
+            AGREEMENT_SHARES_ACTION,
+            user,
+            shares={share.funder: str(share.amount) for share in made},
+        )
+    return made
 
 
 # --- the payments ----------------------------------------------------------------------------

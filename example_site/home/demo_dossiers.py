@@ -158,6 +158,9 @@ def _agreements_and_payments(call, manager) -> None:
             capacity="président(e) de l'association",
             ip="192.0.2.10",
         )
+        funders = list(call.funding_sources.all())
+        if len(funders) == 1:  # Brest: the whole envelope from the contrat de ville
+            workflow.split_award(agreement, user=manager, shares=[(funders[0], agreement.amount)])
         advance = agreement.payments.get(kind="advance")
         workflow.record_payment(
             advance,

@@ -533,3 +533,34 @@ def test_the_csv_export_neutralises_values_a_spreadsheet_would_run(client, manag
     assert body["F-9"][1] == "Plain name"
     assert body["F-9"][6] == "2000.00"  # numbers stay numbers
     assert body["F-9"][8] == "-"  # the empty score keeps modeladmin's placeholder
+
+
+def test_the_listing_filters_by_agreement_and_payment_state(client, manager, review_call):
+    """Issue 16: a manager finds the agreements to prepare, the ones sent, what is left to pay
+    and what is late."""
+    from django.utils import timezone
+
+    from aap_wagtail import workflow
+    from aap_wagtail.models import Payment
+
+    from ..helpers.opendata import make_winner
+
+    unprepared = make_winner(review_call, manager, agreement=None)
+    sent = make_winner(review_call, manager, agreement=None)
+    workflow.send_agreement(
+        workflow.prepare_agreement(sent, user=manager), user=manager, text="<p>Convention</p>"
+    )
+    signed = make_winner(review_call, manager, agreement="signed")
+    paid = make_winner(review_call, manager, agreement="paid")
+    Payment.objects.filter(agreement__application=signed).update(
+        planned_date=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    client.force_login(manager)
+
+    assert listed(client, agreement="none") == [unprepared.reference]
+    assert listed(client, agreement="sent") == [sent.reference]
+    assert sorted(listed(client, agreement="signed")) == sorted([signed.reference, paid.reference])
+    assert sorted(listed(client, payments="to_pay")) == sorted([sent.reference, signed.reference])
+    assert listed(client, payments="late") == [signed.reference]
+    assert listed(client, payments="paid") == [paid.reference]
+    assert listed(client, agreement="x") == [] and listed(client, payments="x") == []

@@ -44,6 +44,17 @@ def page(winner) -> str:
     return reverse("aap_agreement", args=[winner.pk])
 
 
+def sign_on_paper(agreement, manager):
+    """The agreement signed on paper today (its scan is not what these tests look at)."""
+    return workflow.record_paper_signature(
+        agreement,
+        user=manager,
+        signed_on=timezone.localdate(),
+        signer_name="",
+        store_scan=lambda a: None,
+    )
+
+
 def field_errors(response, form: str, field: str) -> list[str]:
     return list(response.context["forms"][form][field].errors)
 
@@ -150,13 +161,7 @@ def test_a_paper_scan_that_is_not_a_document_is_refused_next_to_its_field(staff,
 def test_a_payment_over_the_award_is_refused_next_to_the_amount(staff, winner, manager):
     staff.post(page(winner), {"action": "prepare"})
     agreement = Agreement.objects.get()
-    workflow.record_paper_signature(
-        agreement,
-        user=manager,
-        signed_on=timezone.localdate(),
-        signer_name="",
-        store_scan=lambda a: None,
-    )
+    sign_on_paper(agreement, manager)
     advance = agreement.payments.get(kind="advance")
     prefix = f"pay-{advance.pk}"
     data = {
@@ -259,3 +264,51 @@ def test_the_api_gives_the_applicant_the_agreement_and_its_payments(winner, mana
         ("advance", "1050.00", "planned"),
         ("balance", "450.00", "planned"),
     ]
+
+
+def test_an_award_split_between_the_funders_and_the_funders_report(staff, winner, manager, call):
+    """Issue 16: the Brest call's envelope comes from the contrat de ville and the city."""
+    from aap_wagtail.models import AwardShare, FundingSource
+
+    FundingSource.objects.filter(page=call).delete()
+    city = FundingSource.objects.create(page=call, label="Ville", amount=Decimal("5000"))
+    contract = FundingSource.objects.create(
+        page=call, label="Contrat de ville", amount=Decimal("4500")
+    )
+    staff.post(page(winner), {"action": "prepare"})
+    agreement = Agreement.objects.get()
+    data = {
+        "action": "shares",
+        f"shares-funder_{city.pk}": "500",
+        f"shares-funder_{contract.pk}": "900",
+    }
+    response = staff.post(page(winner), data)
+    assert response.status_code == 400
+    assert response.context["forms"]["shares"].non_field_errors() == [
+        "The shares add up to 1,400\u00a0€; the agreement is 1,500\u00a0€."
+    ]
+    assert not AwardShare.objects.exists()
+    data[f"shares-funder_{contract.pk}"] = "1000"
+    assert staff.post(page(winner), data).status_code == 302
+    assert sorted(AwardShare.objects.values_list("funder", "amount")) == [
+        ("Contrat de ville", Decimal("1000.00")),
+        ("Ville", Decimal("500.00")),
+    ]
+
+    sign_on_paper(agreement, manager)
+    advance = agreement.payments.get(kind="advance")
+    workflow.record_payment(
+        advance, user=manager, paid_on=timezone.localdate(), amount=Decimal("1050")
+    )
+    listing = staff.get(reverse("aap_funding", args=[call.pk]))
+    funders = {row["funder"]: row for row in listing.context["funders"]}
+    assert funders["Contrat de ville"]["committed"] == Decimal("1000")
+    assert funders["Contrat de ville"]["paid"] == Decimal("700.00")  # 1000 / 1500 of 1050
+    assert funders["Ville"]["left"] == Decimal("4500")
+    report = staff.get(reverse("aap_funders_csv", args=[call.pk]))
+    assert report.status_code == 200
+    rows = report.content.decode("utf-8-sig").splitlines()
+    assert len(rows) == 3 and rows[1].startswith("Contrat de ville,") and ",700.00," in rows[1]
+    deliberation = staff.get(reverse("aap_deliberation", args=[call.pk]))
+    assert "Contrat de ville" in deliberation.content.decode()
+    assert Client().get(reverse("aap_funders_csv", args=[call.pk])).status_code != 200

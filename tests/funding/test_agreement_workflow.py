@@ -365,3 +365,22 @@ def test_placeholders_are_filled_escaped_and_unknown_ones_reported():
         template, {"organisation": "<script>x</script>", "amount": "1 500 €"}
     )
     assert filled == "<p>&lt;script&gt;x&lt;/script&gt; — 1 500 € — {{ organsation }}</p>"
+
+
+def test_a_split_must_add_up_to_the_agreement_and_use_the_call_s_funders(
+    prepared, manager, make_call
+):
+    from aap_wagtail.models import FundingSource
+
+    call = prepared.application.call
+    mine = FundingSource.objects.create(page=call, label="Ville", amount=Decimal("9000"))
+    other_call = make_call()
+    theirs = FundingSource.objects.create(page=other_call, label="Autre", amount=Decimal("9"))
+    with pytest.raises(workflow.TransitionRefused, match="add up to"):
+        workflow.split_award(prepared, user=manager, shares=[(mine, Decimal("1499.99"))])
+    with pytest.raises(workflow.TransitionRefused, match="another call"):
+        workflow.split_award(
+            prepared, user=manager, shares=[(mine, Decimal("1000")), (theirs, Decimal("500"))]
+        )
+    (share,) = workflow.split_award(prepared, user=manager, shares=[(mine, Decimal("1500"))])
+    assert (share.funder, share.amount) == ("Ville", Decimal("1500"))

@@ -133,6 +133,11 @@ def test_the_demo_winners_have_signed_agreements_and_paid_advances(db):
     assert sum(p.paid_amount for p in fablab.payments.all()) == fablab.amount == Decimal("2300")
     others = Payment.objects.filter(agreement__in=agreements, kind="balance", status="planned")
     assert others.count() == 4
+    from aap_wagtail.models import AwardShare
+
+    shares = AwardShare.objects.filter(agreement__in=agreements)
+    assert {s.funder for s in shares} == {"Contrat de ville de Brest métropole"}
+    assert sum(s.amount for s in shares) == closed.envelope  # the whole envelope is committed
 
 
 def test_the_demo_s_scdl_file_passes_frictionless_validation(client, db, tmp_path):
