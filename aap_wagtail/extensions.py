@@ -20,6 +20,7 @@ or options the scanner does not take (``aap_wagtail.E005``).
 
 from __future__ import annotations
 
+import http.client
 import inspect
 import json
 import logging
@@ -252,12 +253,17 @@ class FrenchCompanyDirectory(OrganisationDirectory):
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 payload = json.loads(response.read(self.MAX_BYTES))
-        except (OSError, ValueError) as error:  # refused, timed out, HTTP error, not JSON…
+        except (OSError, ValueError, http.client.HTTPException) as error:
+            # refused, timed out, an HTTP error, a body cut short, not JSON…
             raise DirectoryUnavailable(str(error) or type(error).__name__) from error
-        if not isinstance(payload, dict):
+        results = payload.get("results") if isinstance(payload, dict) else None
+        if not isinstance(results, list):
             raise DirectoryUnavailable("unexpected answer")
-        for result in payload.get("results") or []:
-            places = [*(result.get("matching_etablissements") or []), result.get("siege") or {}]
+        for result in results:
+            if not isinstance(result, dict):
+                continue
+            matching = result.get("matching_etablissements")
+            places = [*(matching if isinstance(matching, list) else []), result.get("siege")]
             for place in places:
                 if isinstance(place, dict) and place.get("siret") == siret:
                     return self._found(result, place)

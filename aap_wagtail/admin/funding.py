@@ -269,6 +269,7 @@ def funder_rows(call: CallPage) -> list[dict]:
         rows.append(
             {
                 "funder": share.funder,
+                "source_id": share.funding_source_id,
                 "application": application,
                 "share": share.amount,
                 "agreement": agreement,
@@ -285,7 +286,7 @@ def funder_totals(call: CallPage) -> list[dict]:
     rows = funder_rows(call)
     totals = []
     for source in call.funding_sources.all():
-        mine = [row for row in rows if row["funder"] == source.label]
+        mine = [row for row in rows if row["source_id"] == source.pk]
         committed = sum((row["share"] for row in mine), Decimal("0"))
         paid = sum((row["paid"] for row in mine), Decimal("0"))
         totals.append(

@@ -141,7 +141,11 @@ def agreement_pdf(agreement: Agreement) -> bytes:
     for tag, inner in _BLOCK.findall(text):
         style = styles.get(tag.lower(), sheet["BodyText"])
         prefix = "• " if tag.lower() == "li" else ""
-        story.append(Paragraph(prefix + _reportlab_markup(inner), style))
+        try:
+            story.append(Paragraph(prefix + _reportlab_markup(inner), style))
+        except ValueError:  # tags that do not nest (not from the rich text editor): as text
+            plain = escape(unescape(re.sub(r"<[^>]+>", "", inner)))
+            story.append(Paragraph(prefix + plain, style))
     if agreement.is_signed:
         story.append(Spacer(1, 12))
         signed = _("Signed on %(date)s by %(name)s, %(capacity)s (%(method)s).") % {

@@ -88,8 +88,8 @@ def agreement_page(request, token: str):
 
 def agreement_pdf(request, token: str):
     """``aap/convention/<token>/pdf/``: the agreement as a PDF, for the link's holder."""
-    agreement, _generation = agreements.read_sign_token(token)
-    if agreement is None or agreement.status == AgreementStatus.TO_PREPARE:
+    agreement, generation = agreements.read_sign_token(token)
+    if agreement is None or _state(agreement, generation) == "replaced":
         return _render(request, "aap_wagtail/funding/link_invalid.html", status=404)
     response = HttpResponse(agreements.agreement_pdf(agreement), content_type="application/pdf")
     name = _("agreement-%(reference)s.pdf") % {"reference": agreement.application.reference}

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
@@ -340,8 +341,13 @@ def anonymise(application: Application, *, user=None, now=None) -> PurgeResult:
             if agreement.signed_file:
                 _delete_file_after_commit(agreement.signed_file)
                 files += 1
+            # Every link sent to accept it stops working too.
             Agreement.objects.filter(pk=agreement.pk).update(
-                signer_name="", signer_capacity="", signer_ip=None, signed_file=""
+                signer_name="",
+                signer_capacity="",
+                signer_ip=None,
+                signed_file="",
+                link_generation=F("link_generation") + 1,
             )
         Review.objects.filter(application=application).update(overall_comment="", conflict_note="")
         ReviewScore.objects.filter(review__application=application).update(comment="")

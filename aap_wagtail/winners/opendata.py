@@ -140,6 +140,10 @@ def scdl_csv(applications, site: Site | None) -> str:
     name = body.attributing_body_name.strip() if body else ""
     siret = body.attributing_body_siret.strip() if body else ""
     rows = []
+    if not (name and siret):
+        # The schema requires the awarding body: no row rather than rows that fail it (the
+        # admin's "Agreements and payments" page asks for the site settings).
+        applications = []
     for application in applications:
         record = winners.public_record(application)
         agreement = signed_agreement(application)

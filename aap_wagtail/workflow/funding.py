@@ -157,7 +157,11 @@ def sign_agreement(
         agreement = _locked(agreement)
         if agreement.status in A.signed_states():
             raise TransitionRefused(_("This agreement is already signed."))
-        if agreement.status != A.SENT or generation != agreement.link_generation:
+        if (
+            agreement.status != A.SENT
+            or generation != agreement.link_generation
+            or agreement.application.anonymised_at is not None
+        ):
             raise TransitionRefused(
                 _("This link is no longer valid: a newer version of the agreement was sent.")
             )
@@ -167,7 +171,9 @@ def sign_agreement(
         agreement.signer_name, agreement.signer_capacity = name[:255], capacity[:255]
         agreement.signer_ip = ip or None
         agreement.save()
-        _log(agreement, AGREEMENT_SIGN_ACTION, None, method="online", name=name, ip=ip or "")
+        # Who signed, and from where, is on the agreement's row (the retention purge clears it);
+        # the log says only that it was signed online.
+        _log(agreement, AGREEMENT_SIGN_ACTION, None, method="online")
         tasks.notify(tasks.Message.AGREEMENT_SIGNED, agreement.pk)
     return agreement
 
@@ -254,6 +260,8 @@ def amend_agreement(
             reason=reason,
             recorded_by=actor(user),
         )
+        if amount != agreement.amount:
+            agreement.shares.all().delete()  # the funders' split was of the old amount
         agreement.amount = amount
         agreement.project_end = amendment.project_end
         agreement.status = A.AMENDED

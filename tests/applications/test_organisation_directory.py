@@ -51,6 +51,22 @@ class FakeDirectory(BaseHTTPRequestHandler):
             self.send_response(500)
             self.end_headers()
             return
+        if url.path.startswith("/odd/"):  # JSON, but not the shape the directory answers
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"results": {"a": 1}}')
+            return
+        if url.path.startswith("/list-of-strings/"):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"results": ["x", null]}')
+            return
+        if url.path.startswith("/cut/"):  # the connection drops in the middle of the body
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b'{"results": [')
+            return
         query = parse_qs(url.query).get("q", [""])[0]
         self.server.queries.append(query)
         body = json.dumps(ANSWER if query == SIRET else {"results": []}).encode()
@@ -92,6 +108,8 @@ def test_the_directory_finds_the_establishment_of_a_siret(directory):
     [
         pytest.param("/slow", id="too slow"),
         pytest.param("/broken", id="an error"),
+        pytest.param("/odd", id="an unexpected shape"),
+        pytest.param("/cut", id="a body cut short"),
         pytest.param(None, id="nobody listening"),
     ],
 )
@@ -101,6 +119,11 @@ def test_a_directory_that_cannot_answer_says_so(directory, url):
     with pytest.raises(extensions.DirectoryUnavailable):
         extensions.FrenchCompanyDirectory(base_url=address, timeout=0.5).look_up(SIRET)
     assert time.monotonic() - started < 1.5  # the timeout holds: the applicant is waiting
+
+
+def test_results_of_another_shape_are_skipped(directory):
+    directory_ = extensions.FrenchCompanyDirectory(base_url=base_url(directory, "/list-of-strings"))
+    assert directory_.look_up(SIRET) is None
 
 
 def with_directory(server, path: str = ""):

@@ -167,3 +167,31 @@ def test_a_value_that_is_not_a_dotted_path_is_a_settings_error():
 
 def test_the_defaults_pass_the_system_checks():
     assert checks.run_checks(tags=["aap_wagtail"]) == []
+
+
+class AcceptsAnyNumber(extensions.IdentifierChecker):
+    """A checker of the one-field kind (``check()`` only) that accepts any number."""
+
+    def check(self, value: str) -> str | None:
+        return None
+
+
+def test_a_number_longer_than_its_field_is_refused_with_a_message(client, dossier_call, english):
+    """Review finding: a SIRET typed in the RNA field (10 characters) went to the database,
+    where PostgreSQL refused it (a 500)."""
+    from django.conf import settings
+
+    path = "tests.core.test_extensions.AcceptsAnyNumber"
+    with override_settings(AAP_WAGTAIL={**settings.AAP_WAGTAIL, "IDENTIFIER_CHECKER": path}):
+        assert post_step(client, dossier_call, "eligibilite", eligibility_answers(dossier_call))
+        response = post_step(
+            client,
+            dossier_call,
+            "organisation",
+            {**organisation_answers(partners=[]), "siret": "", "rna": "73282932000074"},
+        )
+    assert response.status_code == 200
+    assert response.context["form"].errors["rna"] == [
+        "This number is too long: 10 characters at most."
+    ]
+    assert not Application.objects.filter(call=dossier_call).exists()

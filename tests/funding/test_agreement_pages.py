@@ -127,6 +127,32 @@ def test_an_older_link_no_longer_signs_once_a_new_version_is_sent(staff, winner,
     assert "no longer valid" in response.content.decode()
     assert "v1" not in response.content.decode()  # the replaced text is not shown
     assert Agreement.objects.get().status == AgreementStatus.SENT
+    assert Client().get(old + "pdf/").status_code == 404  # nor its PDF (review finding)
+
+
+def test_an_agreement_pdf_with_tags_that_do_not_nest_is_still_made(winner, manager):
+    """Review finding: reportlab refused ``<p><b>x</p>`` (a text from a preset, not the editor)."""
+    agreement = workflow.prepare_agreement(winner, user=manager)
+    agreement.text = "<p><b>Objet</p><p><b><i>Montant</b></i> : 1 500 €</p>"
+    pdf = agreements.agreement_pdf(agreement)
+    assert pdf.startswith(b"%PDF")
+
+
+def test_the_funders_totals_follow_a_renamed_funder(staff, winner, manager, call):
+    """Review finding: the totals matched the shares by the funder's label."""
+    from aap_wagtail.admin.funding import funder_totals
+    from aap_wagtail.models import FundingSource
+
+    FundingSource.objects.filter(page=call).delete()
+    city = FundingSource.objects.create(page=call, label="Ville", amount=Decimal("5000"))
+    twin = FundingSource.objects.create(page=call, label="Ville", amount=Decimal("10"))
+    agreement = sign_on_paper(workflow.prepare_agreement(winner, user=manager), manager)
+    workflow.split_award(agreement, user=manager, shares=[(city, agreement.amount)])
+    FundingSource.objects.filter(pk=city.pk).update(label="Ville de Brest")
+    call.refresh_from_db()
+    totals = {row["contribution"]: row["committed"] for row in funder_totals(call)}
+    assert totals == {Decimal("5000"): Decimal("1500"), Decimal("10"): Decimal("0")}
+    assert twin.pk
 
 
 def test_a_forged_link_shows_the_invalid_link_page(db):

@@ -180,7 +180,8 @@ def test_signing_online_records_who_when_and_where_and_mails_a_copy(
             agreement, generation=agreement.link_generation, name="X", capacity="Y", ip=None
         )
     entry = ModelLogEntry.objects.filter(action=workflow.AGREEMENT_SIGN_ACTION).get()
-    assert entry.data["name"] == "Camille Exemple" and entry.data["ip"] == "192.0.2.7"
+    # Who and from where stay on the agreement (cleared by the purge), not in the log.
+    assert entry.data == {"method": "online"}
 
 
 def test_a_name_and_a_capacity_are_needed_to_sign(
@@ -335,6 +336,23 @@ def test_an_amendment_changes_a_signed_agreement_and_the_balance(
     assert agreement.status == AgreementStatus.AMENDED and agreement.amount == Decimal("1800")
     assert agreement.project_end == datetime.date(2025, 6, 30)
     assert balance.planned_amount == Decimal("750.00")  # 450 + 300
+
+
+def test_an_amendment_of_the_amount_asks_for_a_new_split_between_the_funders(
+    prepared, manager, django_capture_on_commit_callbacks
+):
+    """Review finding: the shares kept adding up to the old amount."""
+    from aap_wagtail.models import FundingSource
+
+    source = FundingSource.objects.create(
+        page=prepared.application.call, label="Ville", amount=Decimal("9000")
+    )
+    workflow.split_award(prepared, user=manager, shares=[(source, Decimal("1500"))])
+    agreement = signed(prepared, manager, django_capture_on_commit_callbacks)
+    workflow.amend_agreement(
+        agreement, user=manager, amount=Decimal("1200"), project_end=None, reason="Réduit."
+    )
+    assert not agreement.shares.exists()
 
 
 def test_the_applicant_s_copy_of_their_data_holds_the_agreement_and_its_payments(

@@ -436,3 +436,27 @@ def test_the_privacy_notice_is_shown_where_the_applicant_consents(client, dossie
     assert notice < consent  # read before ticking the box
     first = client.get(step_url(dossier_call, "eligibilite")).content.decode()
     assert "3 ans" not in first
+
+
+def test_a_purged_dossier_s_agreement_link_no_longer_opens_nor_signs(call, manager, commit):
+    """Review finding: the link sent before the purge still signed, storing a name again."""
+    from django.urls import reverse
+
+    from aap_wagtail.funding import agreements
+    from aap_wagtail.models import Agreement
+
+    winner = make_winner(call, manager, decided_at=DECIDED, agreement=None)
+    agreement = workflow.prepare_agreement(winner, user=manager)
+    agreement = workflow.send_agreement(agreement, user=manager, text="<p>Convention</p>")
+    link = reverse("aap_wagtail:agreement", args=[agreements.make_sign_token(agreement)])
+    with commit():
+        retention.purge_expired(D(2026, 11, 15))
+    response = Client().post(link, {"name": "X", "capacity": "Y", "accept": "on"})
+    assert response.status_code == 409
+    assert Client().get(link + "pdf/").status_code == 404
+    agreement = Agreement.objects.get(pk=agreement.pk)
+    assert agreement.status == "sent" and agreement.signer_name == ""
+    with pytest.raises(workflow.TransitionRefused):
+        workflow.sign_agreement(
+            agreement, generation=agreement.link_generation, name="X", capacity="Y", ip=None
+        )

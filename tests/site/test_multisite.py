@@ -44,6 +44,7 @@ def make_city(root, name: str, sender: str):
     site = Site.objects.get(root_page=root)
     settings = AapSiteSettings.for_site(site)
     settings.attributing_body_name = f"City of {name}"
+    settings.attributing_body_siret = "21290019700014"  # the SCDL file needs both
     settings.sender_email = sender
     settings.save()
     return SimpleNamespace(

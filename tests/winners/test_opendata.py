@@ -69,6 +69,16 @@ def call(review_call):
     return review_call
 
 
+@pytest.fixture(autouse=True)
+def awarding_body(db):
+    """The site's awarding body, which the SCDL file requires (set for every test here)."""
+    settings = AapSiteSettings.for_site(Site.objects.get(is_default_site=True))
+    settings.attributing_body_name = "Ville de Brest"
+    settings.attributing_body_siret = "21290019700014"
+    settings.save()
+    return settings
+
+
 @pytest.fixture
 def published(call, manager, juror):
     """Two published winners, and three dossiers that must never appear."""
@@ -394,6 +404,17 @@ def test_the_validation_catches_what_the_export_used_to_leave_empty(tmp_path):
     )
     errors = frictionless_errors(f"{header}\n{row}\n".encode(), tmp_path)
     assert len(errors) == 3 and all(e.startswith("constraint-error") for e in errors)
+
+
+def test_without_the_awarding_body_the_scdl_file_has_no_row_rather_than_invalid_ones(
+    client, index, call, manager
+):
+    """Review finding: rows went out with the schema's required nomAttribuant/idAttribuant
+    empty."""
+    AapSiteSettings.objects.update(attributing_body_name="", attributing_body_siret="")
+    make_winner(call, manager, organisation="Signée")
+    header, *rows = read_csv(download(client, index, "scdl"), bom=False)
+    assert header == SCDL_SCHEMA_COLUMNS and rows == []
 
 
 def test_a_grant_without_a_signed_agreement_is_left_out_and_the_page_says_why(

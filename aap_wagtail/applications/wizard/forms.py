@@ -163,7 +163,14 @@ class OrganisationForm(FormsetStepForm):
         error = check(value)
         if error:
             raise ValidationError(error, code="identifier")
-        return identifier_checker().normalise(value)
+        number = identifier_checker().normalise(value)
+        longest = Application._meta.get_field(name).max_length
+        if len(number) > longest:  # a checker of one's own accepted more than the field holds
+            raise ValidationError(
+                _("This number is too long: %(max)s characters at most.") % {"max": longest},
+                code="identifier",
+            )
+        return number
 
     def clean_siret(self):
         return self._clean_number("siret", identifier_checker().check_siret)
