@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 
 from .applications import views as applicant_views
 from .calls import accessibility, calendar
+from .funding import financial_views
 from .funding import views as funding_views
 from .winners import report_views
 
@@ -19,6 +20,16 @@ urlpatterns = [
     path("aap/images/<aap_id:pk>/", report_views.report_image, name="report_image"),
     path("aap/convention/<str:token>/", funding_views.agreement_page, name="agreement"),
     path("aap/convention/<str:token>/pdf/", funding_views.agreement_pdf, name="agreement_pdf"),
+    path(
+        "aap/compte-rendu-financier/<str:token>/",
+        financial_views.financial_report_page,
+        name="financial_report",
+    ),
+    path(
+        "aap/compte-rendu-financier/<str:token>/pdf/",
+        financial_views.financial_report_pdf,
+        name="financial_report_pdf",
+    ),
     path(
         "aap/accessibilite/",
         accessibility.accessibility_statement,

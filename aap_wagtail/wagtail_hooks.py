@@ -40,6 +40,29 @@ def register_application_actions(actions):
         (workflow.PAYMENT_ACTION, _("Record a payment"), _("Payment recorded")),
         (workflow.PAYMENT_CANCEL_ACTION, _("Cancel a payment"), _("Payment cancelled")),
         (
+            workflow.FINANCIAL_REQUEST_ACTION,
+            _("Ask for the financial report"),
+            _("Financial report requested"),
+        ),
+        (
+            workflow.FINANCIAL_SUBMIT_ACTION,
+            _("Send the financial report"),
+            _("Financial report sent"),
+        ),
+        (
+            workflow.FINANCIAL_CHANGES_ACTION,
+            _("Ask for changes to the financial report"),
+            _("Changes to the financial report requested"),
+        ),
+        (
+            workflow.FINANCIAL_APPROVE_ACTION,
+            _("Approve the financial report"),
+            _("Financial report approved"),
+        ),
+        (workflow.LOAN_ACTION, _("Lend equipment"), _("Equipment lent")),
+        (workflow.LOAN_RETURN_ACTION, _("Record a return"), _("Equipment returned")),
+        (workflow.COACHING_ACTION, _("Record coaching hours"), _("Coaching hours recorded")),
+        (
             workflow.NOT_CARRIED_OUT_ACTION,
             _("Project not carried out"),
             _("Project not carried out: payments cancelled"),

@@ -21,6 +21,7 @@ FEATURES: list[str] = [
     "listing",
     "reports",
     "funding",
+    "financial",
     "editions",
     "presets",
 ]

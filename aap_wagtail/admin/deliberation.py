@@ -26,7 +26,7 @@ from .. import permissions, rules, workflow
 from ..core.formatting import format_amount
 from ..models import Application, ApplicationStatus, CallPage, DecisionOutcome, Review
 from . import add_call_action, forbidden
-from .funding import funder_totals
+from .funders import funder_totals
 
 S = ApplicationStatus
 

@@ -25,7 +25,6 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import workflow
 from ..applications.attachments import check_upload
-from ..core.parsing import neutralise_formula
 from ..funding import agreements
 from ..models import (
     AapSiteSettings,
@@ -33,13 +32,14 @@ from ..models import (
     AgreementStatus,
     Application,
     ApplicationStatus,
-    AwardShare,
     CallPage,
     Payment,
     PaymentStatus,
 )
 from ..rules import funding as funding_rules
+from . import financial as after_decision
 from . import managed_application, managed_call
+from .funders import funder_totals, funders_report
 
 S = ApplicationStatus
 A = AgreementStatus
@@ -240,110 +240,6 @@ def call_summary(call: CallPage, today: datetime.date | None = None) -> dict:
     }
 
 
-def _paid_share(agreement: Agreement, share_amount: Decimal) -> Decimal:
-    """What a funder has paid of an agreement: its share of what was paid (in proportion)."""
-    if not agreement.amount:
-        return Decimal("0")
-    paid = sum(
-        (p.paid_amount or 0 for p in agreement.payments.all() if p.status == PaymentStatus.PAID),
-        Decimal("0"),
-    )
-    return (paid * share_amount / agreement.amount).quantize(Decimal("0.01"))
-
-
-def funder_rows(call: CallPage) -> list[dict]:
-    """One row per funder's share of a signed agreement of the call: the funder's report."""
-    shares = (
-        AwardShare.objects.filter(
-            agreement__application__call=call, agreement__status__in=A.signed_states()
-        )
-        .select_related("agreement__application__report")
-        .prefetch_related("agreement__payments")
-        .order_by("funder", "agreement__application__reference")
-    )
-    rows = []
-    for share in shares:
-        agreement = share.agreement
-        application = agreement.application
-        report = getattr(application, "report", None)
-        rows.append(
-            {
-                "funder": share.funder,
-                "source_id": share.funding_source_id,
-                "application": application,
-                "share": share.amount,
-                "agreement": agreement,
-                "paid": _paid_share(agreement, share.amount),
-                "report": str(report.get_status_display()) if report else str(_("Not started")),
-            }
-        )
-    return rows
-
-
-def funder_totals(call: CallPage) -> list[dict]:
-    """Per funder of the call: what it brings to the envelope, what signed agreements commit
-    of it, what it has paid, and what is left of its contribution."""
-    rows = funder_rows(call)
-    totals = []
-    for source in call.funding_sources.all():
-        mine = [row for row in rows if row["source_id"] == source.pk]
-        committed = sum((row["share"] for row in mine), Decimal("0"))
-        paid = sum((row["paid"] for row in mine), Decimal("0"))
-        totals.append(
-            {
-                "funder": source.label,
-                "contribution": source.amount,
-                "committed": committed,
-                "paid": paid,
-                "left": source.amount - committed,
-            }
-        )
-    return totals
-
-
-@require_safe
-def funders_csv(request, call_pk: int):
-    """The funders' report of a call, as CSV: each funder's share of each signed agreement,
-    what was paid of it, and the state of the end-of-project report."""
-    import csv
-    import io
-
-    call = managed_call(request.user, call_pk)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            _("Funder"),
-            _("Reference"),
-            _("Organisation"),
-            _("Project"),
-            _("Share (€)"),
-            _("Agreement (€)"),
-            _("Agreement"),
-            _("Paid of the share (€)"),
-            _("End-of-project report"),
-        ]
-    )
-    for row in funder_rows(call):
-        application = row["application"]
-        writer.writerow(
-            [
-                neutralise_formula(row["funder"]),
-                application.reference,
-                neutralise_formula(application.organisation_name),
-                neutralise_formula(application.project_title),
-                str(row["share"]),
-                str(row["agreement"].amount),
-                str(row["agreement"].get_status_display()),
-                str(row["paid"]),
-                row["report"],
-            ]
-        )
-    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{call.slug}-financeurs.csv"'
-    return response
-
-
 def missing_body_settings(call: CallPage) -> tuple[list[str], str | None]:
     """What the site settings lack for the agreements and the SCDL file (the awarding body's
     name and SIRET), and the address of the page that sets them."""
@@ -369,12 +265,16 @@ def funding_list(request, call_pk: int):
     context["late_days"] = SIGNATURE_LATE_DAYS
     context["missing_settings"], context["settings_url"] = missing_body_settings(call)
     context["funders"] = funder_totals(call)
+    context.update(after_decision.overdue(call))
     return TemplateResponse(request, "aap_wagtail/admin/funding_list.html", context)
 
 
 # --- a dossier's agreement ---------------------------------------------------------------------
 
-ACTIONS = ("prepare", "send", "paper", "amend", "pay", "cancel", "not_carried_out", "shares")
+ACTIONS = (
+    *("prepare", "send", "paper", "amend", "pay", "cancel", "not_carried_out", "shares"),
+    *after_decision.ACTIONS,
+)
 
 
 def _forms(agreement: Agreement | None, data=None, files=None, action: str = "", payment=None):
@@ -414,6 +314,11 @@ def _forms(agreement: Agreement | None, data=None, files=None, action: str = "",
 def _apply(request, application, agreement, action: str, forms_: dict, payment) -> bool:
     """Run ``action`` with its valid form; ``True`` when something changed."""
     user = request.user
+    if action in after_decision.ACTIONS:
+        loan_pk = _int(request.POST.get("loan"))
+        return after_decision.apply(
+            request, application, agreement, action, forms_["after"], loan_pk
+        )
     if action == "prepare":
         form = forms_["prepare"]
         if not form.is_valid():
@@ -491,7 +396,12 @@ def agreement_detail(request, pk: int):
         if payment is None:
             action = ""
     forms_ = _forms(agreement, request.POST, request.FILES, action, payment)
-    if action in ACTIONS and (agreement is not None or action == "prepare"):
+    forms_["after"] = after_decision.forms_for(
+        application, agreement, request.POST, action, _int(request.POST.get("loan"))
+    )
+    if action in ACTIONS and (
+        agreement is not None or action == "prepare" or action in after_decision.WITHOUT_AGREEMENT
+    ):
         try:
             if _apply(request, application, agreement, action, forms_, payment):
                 return redirect("aap_agreement", pk=application.pk)
@@ -547,7 +457,7 @@ def agreement_scan(request, pk: int):
 def admin_urls():
     return [
         path("aap/funding/<aap_id:call_pk>/", funding_list, name="aap_funding"),
-        path("aap/funding/<aap_id:call_pk>/funders/", funders_csv, name="aap_funders_csv"),
+        path("aap/funding/<aap_id:call_pk>/funders/", funders_report, name="aap_funders_csv"),
         path("aap/funding/dossier/<aap_id:pk>/", agreement_detail, name="aap_agreement"),
         path("aap/funding/dossier/<aap_id:pk>/pdf/", agreement_pdf, name="aap_agreement_pdf"),
         path("aap/funding/dossier/<aap_id:pk>/scan/", agreement_scan, name="aap_agreement_scan"),

@@ -10,7 +10,7 @@ from django.urls import reverse
 from .. import rules
 from ..applications import drafts
 from ..applications.wizard.forms import STEP_FORMS, DocumentsForm
-from ..models import Agreement, Application, Attachment, steps
+from ..models import Agreement, Application, Attachment, FinancialReport, steps
 from . import bridge
 
 
@@ -157,8 +157,9 @@ def agreement_entry(application: Application) -> dict | None:
     """The grant agreement once it is sent, and its payments: what was paid, what comes next
     (the status page's table), for the applicant's front end."""
     agreement = Agreement.objects.filter(application=application).first()
-    if agreement is None or agreement.sent_at is None:
+    if agreement is None or (agreement.sent_at is None and not agreement.is_signed):
         return None
+    report = FinancialReport.objects.filter(agreement=agreement).first()
     return {
         "status": agreement.status,
         "status_label": str(agreement.get_status_display()),
@@ -178,4 +179,11 @@ def agreement_entry(application: Application) -> dict | None:
             }
             for payment in agreement.payments.all()
         ],
+        "financial_report": None
+        if report is None
+        else {
+            "status": report.status,
+            "status_label": str(report.get_status_display()),
+            "due_on": _iso(report.due_on),
+        },
     }

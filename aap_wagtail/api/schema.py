@@ -10,7 +10,22 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__
-from .schema_types import DATE, DATETIME, JSON, STRING, nullable, ref
+from . import financial_schema
+from .schema_types import (
+    AUTH,
+    CALL_ID,
+    COMMON,
+    DATE,
+    DATETIME,
+    ERRORS,
+    STRING,
+    UUID,
+    answer,
+    json_body,
+    nullable,
+    op,
+    ref,
+)
 
 SCHEMAS: dict[str, Any] = {
     "ErrorEntry": {
@@ -199,12 +214,22 @@ SCHEMAS: dict[str, Any] = {
                         "kind": STRING,
                         "label": STRING,
                         "planned_amount": STRING,
-                        "unlock": {"type": "string", "enum": ["signature", "report", "date"]},
+                        "unlock": {
+                            "type": "string",
+                            "enum": ["signature", "report", "financial", "date"],
+                        },
                         "status": {"type": "string", "enum": ["planned", "paid", "cancelled"]},
                         "paid_on": DATE,
                         "paid_amount": nullable(STRING),
                     },
                 },
+            },
+            "financial_report": {
+                "nullable": True,
+                "type": "object",
+                "description": "Once asked for: its state and due date "
+                "(`GET applications/{uuid}/financial-report/`).",
+                "properties": {"status": STRING, "status_label": STRING, "due_on": DATE},
             },
         },
     },
@@ -273,59 +298,6 @@ SCHEMAS: dict[str, Any] = {
         },
     },
 }
-
-
-def _json(schema: dict) -> dict:
-    return {"content": {JSON: {"schema": schema}}}
-
-
-def answer(description: str, schema: dict | None = None) -> dict:
-    return {"description": description, **(_json(schema) if schema else {})}
-
-
-ERRORS = answer("Invalid input: errors by field.", ref("Errors"))
-DETAIL = answer("Refused.", ref("Detail"))
-AUTH = {
-    "401": answer("No token, or an invalid, expired or revoked one.", ref("Detail")),
-    "403": answer("The token opens another dossier.", ref("Detail")),
-    "404": answer("Not found.", ref("Detail")),
-}
-COMMON = {
-    "405": answer("Method not allowed.", ref("Detail")),
-    "406": answer("Not acceptable.", ref("Detail")),
-    "415": answer("Unsupported media type.", ref("Detail")),
-}
-UUID = {
-    "name": "uuid",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "format": "uuid"},
-}
-CALL_ID = {"name": "call_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-LANGUAGE = {
-    "name": "Accept-Language",
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string"},
-    "description": "fr or en: the language of the messages.",
-}
-
-
-def op(summary: str, responses: dict, *, secure: bool = True, body: dict | None = None, params=()):
-    operation: dict[str, Any] = {
-        "summary": summary,
-        "parameters": [*params, LANGUAGE],
-        "responses": {**responses, **COMMON, **(AUTH if secure else {"404": DETAIL})},
-    }
-    if not secure:
-        operation["security"] = []
-    if body is not None:
-        operation["requestBody"] = body
-    return operation
-
-
-def json_body(schema: dict) -> dict:
-    return {"required": True, **_json(schema)}
 
 
 def paths() -> dict:
@@ -579,7 +551,7 @@ def openapi_document(request=None) -> dict:
         },
         "servers": [{"url": base}],
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **financial_schema.SCHEMAS},
             "securitySchemes": {
                 "resumeToken": {
                     "type": "http",
@@ -590,5 +562,5 @@ def openapi_document(request=None) -> dict:
             },
         },
         "security": [{"resumeToken": []}],
-        "paths": paths(),
+        "paths": {**paths(), **financial_schema.paths()},
     }

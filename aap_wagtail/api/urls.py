@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import organisations, views
+from . import financial, organisations, views
 
 app_name = "api"
 
@@ -34,6 +34,11 @@ urlpatterns = [
     ),
     path("applications/<uuid:uuid>/submit/", views.SubmitView.as_view(), name="submit"),
     path("applications/<uuid:uuid>/report/", views.ReportView.as_view(), name="report"),
+    path(
+        "applications/<uuid:uuid>/financial-report/",
+        financial.FinancialReportView.as_view(),
+        name="financial_report",
+    ),
     # Anything else under the API answers in JSON too, not with the site's HTML 404 page.
     re_path(r"^.*$", views.NotFoundView.as_view(), name="not_found"),
 ]

@@ -13,7 +13,16 @@ from django.utils.translation import gettext as _
 
 from .. import conf, rules
 from ..models import Application, ApplicationStatus, CallPage, EnteredBy
-from ..tasks import Message, notify, reply_to, send_claimed, send_once, sender_for, task
+from ..tasks import (
+    Message,
+    manager_addresses,
+    notify,
+    reply_to,
+    send_claimed,
+    send_once,
+    sender_for,
+    task,
+)
 from . import receipt
 from .access import report_url, resume_url
 
@@ -52,9 +61,7 @@ def send_submission_receipt(application_id: int) -> int:
 def notify_managers_of_submission(application_id: int) -> int:
     """The call's notification addresses hear of a new dossier. Sent once."""
     application = _application(application_id)
-    recipients = [
-        line.strip() for line in application.call.notification_emails.splitlines() if line.strip()
-    ]
+    recipients = manager_addresses(application.call)
     if not recipients:
         return 0
 
@@ -241,9 +248,7 @@ def send_report_link(application_id: int, message: str = "") -> int:
 @task()
 def notify_managers_of_report(application_id: int) -> int:
     application = _application(application_id)
-    recipients = [
-        line.strip() for line in application.call.notification_emails.splitlines() if line.strip()
-    ]
+    recipients = manager_addresses(application.call)
     if not recipients:
         return 0
     return EmailMultiAlternatives(

@@ -58,7 +58,8 @@ def agreement_page(request, token: str):
     if agreement is None:
         return _render(request, "aap_wagtail/funding/link_invalid.html", status=404)
     state = _state(agreement, generation)
-    form = AcceptForm(request.POST or None) if state == "to_sign" else None
+    data = request.POST if request.method == "POST" else None
+    form = AcceptForm(data) if state == "to_sign" else None
     if request.method == "POST" and form is not None and form.is_valid():
         try:
             workflow.sign_agreement(

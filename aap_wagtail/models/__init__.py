@@ -1,4 +1,5 @@
 from .applications import Application, ApplicationStatus, Attachment, EnteredBy, ReferenceCounter
+from .call_funding import ReturningRule
 from .call_parts import (
     CallAxis,
     CallDownload,
@@ -11,6 +12,7 @@ from .call_parts import (
     SelectionCriterion,
     SupportKind,
 )
+from .financial import FinancialReport, FinancialReportStatus, ProjectOutcome
 from .funding import (
     Agreement,
     AgreementStatus,
@@ -21,6 +23,7 @@ from .funding import (
     PaymentStatus,
     SignatureMethod,
 )
+from .in_kind import EquipmentItem, EquipmentLoan
 from .outbox import SentEmail, TaskOutbox
 from .pages import CallIndexPage, CallPage, CallPageForm
 from .review import (
@@ -37,6 +40,12 @@ from .review import (
 from .winners import AapSiteSettings, ProjectReport, ReportImage, ReportStatus, WinnersIndexPage
 
 __all__ = [
+    "EquipmentItem",
+    "EquipmentLoan",
+    "FinancialReport",
+    "FinancialReportStatus",
+    "ProjectOutcome",
+    "ReturningRule",
     "Agreement",
     "AgreementStatus",
     "Amendment",

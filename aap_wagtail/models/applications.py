@@ -115,6 +115,36 @@ class ApplicationQuerySet(models.QuerySet):
             .first()
         )
 
+    def financial_report_owed(self, call, email: str, *, siret: str = "", rna: str = ""):
+        """The earliest dossier of this organisation (any other call) whose financial report is
+        past its due date and not sent, or None: what blocks a new dossier when the call's
+        ``returning_rule`` counts the financial report."""
+        from django.utils import timezone
+
+        return (
+            self.of_organisation(email, siret=siret, rna=rna)
+            .filter(
+                agreement__financial_report__status__in=["requested", "changes_requested"],
+                agreement__financial_report__due_on__lt=timezone.localdate(),
+            )
+            .exclude(call=call)
+            .order_by("number_match", "submitted_at")
+            .first()
+        )
+
+    def owing(self, call, email: str, *, siret: str = "", rna: str = ""):
+        """``(dossier, "report" | "financial")``: what this organisation still owes before it
+        may apply to ``call`` (the end-of-project report, and the financial report when the
+        call counts it), or ``(None, "")``."""
+        previous = self.report_owed(call, email, siret=siret, rna=rna)
+        if previous is not None:
+            return previous, "report"
+        if getattr(call, "returning_rule", "report") == "both":
+            previous = self.financial_report_owed(call, email, siret=siret, rna=rna)
+            if previous is not None:
+                return previous, "financial"
+        return None, ""
+
     def for_listing(self):
         return self.select_related("call").prefetch_related("axes")
 

@@ -30,6 +30,7 @@ from .. import conf, rules
 from ..rules import funding as funding_rules
 from . import routes, timeline
 from .blocks import QUESTION_KINDS
+from .call_funding import CallAfterDecision
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -162,7 +163,7 @@ class CallPageForm(WagtailAdminPageForm):
             )
 
 
-class CallPage(RoutablePageMixin, AapPageMixin, Page):
+class CallPage(RoutablePageMixin, AapPageMixin, CallAfterDecision, Page):
     """One edition of a call for projects, with its rules, money, criteria and calendar."""
 
     # Presentation
@@ -298,27 +299,6 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
         default=True,
         help_text=_("On the winners' pages, in the feeds and in the open-data downloads."),
     )
-    # After the decision: the grant agreement and its payments (``workflow.funding``)
-    agreement_template = RichTextField(
-        _("grant agreement template"),
-        blank=True,
-        help_text=_(
-            "The text of each winner's agreement. Placeholders between double braces are "
-            "replaced: {{ organisation }}, {{ siret }}, {{ rna }}, {{ address }}, {{ project }}, "
-            "{{ reference }}, {{ call }}, {{ amount }}, {{ support }}, {{ schedule }}, "
-            "{{ start }}, {{ end }}, {{ deliberation }}, {{ body }}. Empty: a short standard text."
-        ),
-    )
-    advance_percent = models.PositiveSmallIntegerField(
-        _("advance (% of the award)"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(99)],
-        help_text=_(
-            "Paid once the agreement is signed; the balance once the end-of-project report is "
-            "received. Empty: the whole award in one payment, once the agreement is signed."
-        ),
-    )
     open_data_licence = models.CharField(
         _("licence of the open data"),
         max_length=255,
@@ -425,8 +405,6 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
         FieldPanel("notification_emails"),
     ]
 
-    funding_panels = [FieldPanel("agreement_template"), FieldPanel("advance_percent")]
-
     edit_handler = TabbedInterface(
         [
             Tab(content_panels, heading=_("Call"), slug="appel"),
@@ -435,7 +413,11 @@ class CallPage(RoutablePageMixin, AapPageMixin, Page):
             Tab(selection_panels, heading=_("Selection and dossier"), slug="selection_et_dossier"),
             Tab(calendar_panels, heading=_("Calendar"), slug="calendrier"),
             Tab(contact_panels, heading=_("Contact"), slug="contact"),
-            Tab(funding_panels, heading=_("After the decision"), slug="apres_decision"),
+            Tab(
+                CallAfterDecision.funding_panels,
+                heading=_("After the decision"),
+                slug="apres_decision",
+            ),
             Tab(Page.promote_panels, heading=_("Promote"), slug="promotion"),
             Tab(Page.settings_panels, heading=_("Settings"), slug="parametres"),
         ]

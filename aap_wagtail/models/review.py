@@ -205,6 +205,12 @@ class Decision(models.Model):
     support_kinds = models.JSONField(
         _("kinds of support"), default=list, blank=True, help_text=_("grant, equipment loan…")
     )
+    coaching_hours = models.PositiveSmallIntegerField(
+        _("coaching (hours)"),
+        null=True,
+        blank=True,
+        help_text=_("Support in kind: the hours of coaching given to the project."),
+    )
     council_deliberation_number = models.CharField(
         _("council deliberation number"), max_length=50, blank=True
     )

@@ -23,9 +23,11 @@ class Unlock:
     SIGNATURE = "signature"
     REPORT = "report"
     DATE = "date"
+    FINANCIAL = "financial"
     CHOICES = [
         (SIGNATURE, gettext_lazy("the agreement is signed")),
         (REPORT, gettext_lazy("the end-of-project report is received")),
+        (FINANCIAL, gettext_lazy("the financial report is approved")),
         (DATE, gettext_lazy("its planned date has come")),
     ]
 
@@ -70,16 +72,17 @@ def fill_placeholders(template: str, values: Mapping[str, str]) -> str:
 
 
 def payment_schedule(
-    amount: Decimal, advance_percent: int | None
+    amount: Decimal, advance_percent: int | None, balance_unlock: str = Unlock.REPORT
 ) -> list[tuple[str, Decimal, str]]:
     """``(kind, amount, unlock)`` of each payment of an award: one payment at signature, or an
-    advance of ``advance_percent`` % at signature and the balance once the report is received.
-    The amounts add up to ``amount`` exactly (the balance takes the rounding)."""
+    advance of ``advance_percent`` % at signature and the balance once ``balance_unlock`` (the
+    end-of-project report received, or the financial report approved). The amounts add up to
+    ``amount`` exactly (the balance takes the rounding)."""
     amount = Decimal(amount).quantize(CENT)
     if not advance_percent or advance_percent >= 100 or amount <= 0:
         return [("single", amount, Unlock.SIGNATURE)]
     advance = (amount * Decimal(advance_percent) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-    return [("advance", advance, Unlock.SIGNATURE), ("balance", amount - advance, Unlock.REPORT)]
+    return [("advance", advance, Unlock.SIGNATURE), ("balance", amount - advance, balance_unlock)]
 
 
 def shares_problem(total: Decimal, shares: list[Decimal | None]) -> str | None:

@@ -39,6 +39,7 @@ __all__ = [
     "Message",
     "enqueue_on_commit",
     "flush_outbox",
+    "manager_addresses",
     "notify",
     "reply_to",
     "send_claimed",
@@ -63,6 +64,10 @@ class Message(str, enum.Enum):
     RESUME_LINK = "resume_link"  # the link to come back to a draft
     AGREEMENT_SENT = "agreement_sent"  # the winner gets the agreement and the link to accept it
     AGREEMENT_SIGNED = "agreement_signed"  # the winner gets a copy of the accepted agreement
+    FINANCIAL_REPORT_REQUEST = "financial_report_request"  # the link to the financial report
+    FINANCIAL_REPORT_NOTICE = "financial_report_notice"  # the managers: a report to check
+    FINANCIAL_REPORT_REMINDER = "financial_report_reminder"  # due soon, or late
+    LOAN_RETURN_REMINDER = "loan_return_reminder"  # lent equipment to return soon
 
 
 #: The job that turns each message into e-mails (a task's dotted path, imported when sent, so
@@ -78,6 +83,12 @@ MESSAGE_JOBS: dict[Message, str] = {
     Message.RESUME_LINK: "aap_wagtail.applications.emails.send_resume_link",
     Message.AGREEMENT_SENT: "aap_wagtail.funding.emails.send_agreement_link",
     Message.AGREEMENT_SIGNED: "aap_wagtail.funding.emails.send_signed_agreement",
+    Message.FINANCIAL_REPORT_REQUEST: "aap_wagtail.funding.emails.send_financial_report_link",
+    Message.FINANCIAL_REPORT_REMINDER: "aap_wagtail.funding.emails.send_financial_report_reminder",
+    Message.LOAN_RETURN_REMINDER: "aap_wagtail.funding.emails.send_loan_return_reminder",
+    Message.FINANCIAL_REPORT_NOTICE: (
+        "aap_wagtail.funding.emails.notify_managers_of_financial_report"
+    ),
 }
 
 #: Where the tasks of 0.1 live now. Rows already in the outbox, or jobs already in a queue, name
@@ -147,6 +158,11 @@ def enqueue_on_commit(task_obj: Any, *args: Any, using: str | None = None, **kwa
 def notify(message: Message, *args: Any, **kwargs: Any) -> None:
     """Tell ``message`` (with the ids its job takes), after the commit, through the outbox."""
     enqueue_on_commit(import_string(MESSAGE_JOBS[Message(message)]), *args, **kwargs)
+
+
+def manager_addresses(call) -> list[str]:
+    """The call's notification addresses (its managers), one a line in the call's field."""
+    return [line.strip() for line in call.notification_emails.splitlines() if line.strip()]
 
 
 def reply_to(call) -> list[str] | None:

@@ -125,6 +125,18 @@ def scdl_nature(support: list[str]) -> str:
     return funding_rules.scdl_nature(support)
 
 
+def support_given(application: Application) -> list[str]:
+    """The kinds of support of the decision, and those recorded since: equipment lent, hours of
+    coaching (``loans`` prefetched)."""
+    decision = application.decision
+    kinds = list(decision.support_kinds or [])
+    if application.loans.all():
+        kinds.append("equipment_loan")
+    if decision.coaching_hours:
+        kinds.append("coaching")
+    return kinds
+
+
 def signed_agreement(application: Application) -> Agreement | None:
     """The application's agreement when it is signed: a grant is in the SCDL file from then."""
     agreement = getattr(application, "agreement", None)
@@ -166,7 +178,7 @@ def scdl_csv(applications, site: Site | None) -> str:
             "rnaBeneficiaire": beneficiary_rna,
             "objet": record.title[:SCDL_OBJECT_MAX],
             "montant": str(agreement.amount),
-            "nature": scdl_nature(application.decision.support_kinds or []),
+            "nature": scdl_nature(support_given(application)),
             "conditionsVersement": conditions,
             "datesPeriodeVersement": period,
             # Each winner is the only beneficiary of its award, which no EU notification covers.
@@ -192,7 +204,7 @@ def download(request, page, fmt: str):
     applications = winners.for_display(read_filters(request.GET).apply(published), images=False)
     if fmt == "scdl":
         applications = applications.select_related("agreement").prefetch_related(
-            "agreement__payments"
+            "agreement__payments", "loans"
         )
     if fmt == "json":
         document = winners_json(request, page, applications)

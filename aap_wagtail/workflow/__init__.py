@@ -12,6 +12,7 @@ Wagtail's audit log (who, from → to, reason) and its side effects as tasks run
     results       the applicants are told the decision (once)
     reports       selected → report due → report received → archived; the report's moderation
     funding       the grant agreement (to prepare → sent → signed → amended) and the payments
+    financial     the financial report (requested → sent → approved) and the equipment lent
 
 ``base`` holds what they share (the staff transitions, the refusal, the lock, the log entry).
 Everything public is importable from ``aap_wagtail.workflow`` itself.
@@ -33,6 +34,24 @@ from .base import (
 )
 from .deliberation import ENVELOPE_OVERRIDE_ACTION, awarded_total, decide, make_public_slug
 from .eligibility import mark_eligible, mark_ineligible
+from .financial import (
+    COACHING_ACTION,
+    FINANCIAL_APPROVE_ACTION,
+    FINANCIAL_CHANGES_ACTION,
+    FINANCIAL_REQUEST_ACTION,
+    FINANCIAL_SUBMIT_ACTION,
+    LOAN_ACTION,
+    LOAN_RETURN_ACTION,
+    REPORT_FIELDS,
+    FinancialReportInvalid,
+    approve_financial_report,
+    lend_equipment,
+    record_coaching,
+    record_return,
+    request_financial_report,
+    request_financial_report_changes,
+    save_financial_report,
+)
 from .funding import (
     AGREEMENT_AMEND_ACTION,
     AGREEMENT_PREPARE_ACTION,
@@ -92,6 +111,22 @@ from .submission import (
 )
 
 __all__ = [
+    "COACHING_ACTION",
+    "record_coaching",
+    "FINANCIAL_APPROVE_ACTION",
+    "FINANCIAL_CHANGES_ACTION",
+    "FINANCIAL_REQUEST_ACTION",
+    "FINANCIAL_SUBMIT_ACTION",
+    "LOAN_ACTION",
+    "LOAN_RETURN_ACTION",
+    "REPORT_FIELDS",
+    "FinancialReportInvalid",
+    "approve_financial_report",
+    "lend_equipment",
+    "record_return",
+    "request_financial_report",
+    "request_financial_report_changes",
+    "save_financial_report",
     "AGREEMENT_AMEND_ACTION",
     "AGREEMENT_PREPARE_ACTION",
     "AGREEMENT_SEND_ACTION",

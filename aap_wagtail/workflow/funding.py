@@ -23,6 +23,8 @@ from ..models import (
     ApplicationStatus,
     AwardShare,
     DecisionOutcome,
+    FinancialReport,
+    FinancialReportStatus,
     Payment,
     PaymentKind,
     PaymentStatus,
@@ -109,7 +111,10 @@ def prepare_agreement(
             project_start=project_start,
             project_end=project_end,
         )
-        schedule = rules.payment_schedule(decision.awarded_amount, application.call.advance_percent)
+        call = application.call
+        schedule = rules.payment_schedule(
+            decision.awarded_amount, call.advance_percent, call.balance_unlock
+        )
         Payment.objects.bulk_create(
             Payment(
                 agreement=agreement, position=n, kind=kind, planned_amount=amount, unlock=unlock
@@ -326,6 +331,13 @@ def payment_locked_reason(payment: Payment, *, today: datetime.date | None = Non
         return _("The agreement is not signed yet.")
     if payment.unlock == rules.Unlock.REPORT and agreement.application.status not in REPORT_IN:
         return _("This payment waits for the end-of-project report.")
+    if (
+        payment.unlock == rules.Unlock.FINANCIAL
+        and not FinancialReport.objects.filter(
+            agreement=agreement, status=FinancialReportStatus.APPROVED
+        ).exists()
+    ):
+        return _("This payment waits for the approval of the financial report.")
     today = today or timezone.localdate()
     if payment.unlock == rules.Unlock.DATE and (
         payment.planned_date is None or payment.planned_date > today

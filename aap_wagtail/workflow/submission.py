@@ -68,9 +68,17 @@ def page_limit_problem(application: Application) -> str | None:
     return rules.check_page_limit(application.call, dossier_text_length(application), pdf_pages)
 
 
-def report_owed_message() -> str:
-    """What an applicant reads when an earlier project's report is missing. It names no call:
-    anyone can type an organisation's SIRET, and its funding is not theirs to learn."""
+def report_owed_message(owed: str = "report") -> str:
+    """What an applicant reads when an earlier project's report (``owed``: "report", or
+    "financial" for the financial report) is missing. It names no call: anyone can type an
+    organisation's SIRET, and its funding is not theirs to learn."""
+    if owed == "financial":
+        return _(
+            "A financial report is expected from your organisation for a project funded "
+            "earlier, and its due date has passed: it must be sent before a new dossier can be "
+            "sent. Its link was sent to the e-mail address of that earlier dossier; the call's "
+            "staff can send it again."
+        )
     return _(
         "An end-of-project report is expected from your organisation for a project funded "
         "earlier: it must be received before a new dossier can be sent. Ask for the link to the "
@@ -99,10 +107,11 @@ def submit_application(
         if paper_date is not None and not permissions.can_manage_application(user, application)[0]:
             paper_date = None
         refusal = rules.can_submit(application.call, now, received_by_post_on=paper_date)
-        if refusal is None and Application.objects.report_owed(
-            application.call, application.email, siret=application.siret, rna=application.rna
-        ):
-            refusal = report_owed_message()  # the Brest rule, also at the last step
+        if refusal is None:  # the Brest rule, also at the last step
+            _previous, owed = Application.objects.owing(
+                application.call, application.email, siret=application.siret, rna=application.rna
+            )
+            refusal = report_owed_message(owed) if owed else None
         if refusal is None:
             refusal = page_limit_problem(application)
         if refusal:

@@ -17,6 +17,7 @@ import datetime
 from decimal import Decimal
 
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from aap_wagtail import rules, workflow
 from aap_wagtail.applications import emails
@@ -66,6 +67,24 @@ def sample_siret(n: int) -> str:
     raise AssertionError(n)
 
 
+def demo_budget(requested: Decimal) -> dict:
+    """A dossier's budget: expenses of twice the grant asked for, balanced by own funds, a
+    partner's contribution and the grant."""
+    half = (requested / 2).quantize(Decimal("1"))
+    return {
+        "requested_amount": str(requested),
+        "total_amount": str(requested * 2),
+        "expenses": [
+            {"label": "Animation des ateliers", "amount": str(requested + half)},
+            {"label": "Matériel et consommables", "amount": str(requested - half)},
+        ],
+        "income": [
+            {"label": "Fonds propres de l'association", "amount": str(half)},
+            {"label": "Participation d'un partenaire", "amount": str(requested - half)},
+        ],
+    }
+
+
 def load(call, manager, jurors) -> int:
     """Create the sample dossiers once; returns how many were created."""
     if Application.objects.filter(call=call).exists():
@@ -92,6 +111,7 @@ def load(call, manager, jurors) -> int:
                     "organisation": {
                         "partners": [{"name": p, "role": ""} for p in PARTNERS.get(name, [])]
                     },
+                    "budget": demo_budget(Decimal(amount)),
                 },
                 consent_publication=name not in NO_PUBLICATION,
             )
@@ -140,7 +160,7 @@ def _agreements_and_payments(call, manager) -> None:
     one winner sent its report and got the balance."""
     from aap_wagtail.funding import agreements
 
-    CallPage.objects.filter(pk=call.pk).update(advance_percent=70)
+    CallPage.objects.filter(pk=call.pk).update(advance_percent=70, balance_unlock="financial")
     for application in Application.objects.filter(call=call, status="selected"):
         agreement = workflow.prepare_agreement(
             application,
@@ -180,14 +200,70 @@ def _agreements_and_payments(call, manager) -> None:
                 },
                 submit=True,
             )
+            _financial_report(agreement, manager)
             balance = agreement.payments.get(kind="balance")
             workflow.record_payment(
                 balance,
                 user=manager,
-                paid_on=datetime.date(2025, 2, 14),
+                paid_on=timezone.localdate(),
                 amount=balance.planned_amount,
                 reference=f"MDT-2025-{application.number:03d}",
             )
+        if application.organisation_name == EQUIPMENT_LOAN:
+            _lend_equipment(call, application, manager)
+
+
+#: The winner that borrows the city's video kit (support in kind).
+EQUIPMENT_LOAN = "Les Écrans Partagés"
+
+
+def _financial_report(agreement, manager) -> None:
+    """The financial report asked for, written (a gap on one line, explained), approved."""
+    report = workflow.request_financial_report(agreement, user=manager)
+    actuals = []
+    for index, line in enumerate(report.lines):
+        planned = Decimal(line["planned"])
+        if index == 0 and line["section"] == "expenses":
+            actuals.append((planned * Decimal("1.25"), "Deux ateliers de plus, à la demande."))
+        else:
+            actuals.append((planned, ""))
+    workflow.save_financial_report(
+        report,
+        generation=report.link_generation,
+        fields={
+            "outcome": "carried_out",
+            "public_reached": "240 passages, dont une centaine d'habitants du quartier.",
+            "results": "180 objets réparés, trois bénévoles formés à l'animation.",
+            "signer_name": "Présidence du Fablab du Port",
+            "signer_capacity": "président(e) de l'association",
+        },
+        actuals=actuals,
+        submit=True,
+    )
+    workflow.approve_financial_report(report, user=manager)
+
+
+def _lend_equipment(call, application, manager) -> None:
+    from aap_wagtail.models import EquipmentItem
+
+    kit, _created = EquipmentItem.objects.get_or_create(
+        site=call.get_site(),
+        name="Kit de reportage vidéo",
+        defaults={
+            "description": "Caméra, micro, trépied et éclairage, dans une valise.",
+            "quantity": 2,
+            "unit_value": Decimal("650"),
+        },
+    )
+    loan = workflow.lend_equipment(
+        application,
+        user=manager,
+        item=kit,
+        quantity=1,
+        lent_on=datetime.date(2024, 1, 15),
+        return_by=datetime.date(2024, 12, 20),
+    )
+    workflow.record_return(loan, user=manager, returned_on=datetime.date(2024, 12, 18))
 
 
 def _deliberate(call, manager) -> None:

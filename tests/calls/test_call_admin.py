@@ -24,6 +24,8 @@ def valid_data(**overrides):
         "envelope": "9500",
         "max_pages": "5",
         "max_text_length": "3000",
+        "financial_report_months": "6",
+        "financial_gap_percent": "20",
         "opens_at": "2024-06-15 09:00",
         "closes_at": "2024-09-15 23:59",
         "contact_service": "",
@@ -107,6 +109,16 @@ PAGE_ERRORS = [
         {"advance_percent": "100"},
         "advance_percent",
         "Assurez-vous que cette valeur est inférieure ou égale à 99.",
+    ),
+    (
+        {"financial_gap_percent": "0"},
+        "financial_gap_percent",
+        "Assurez-vous que cette valeur est supérieure ou égale à 1.",
+    ),
+    (
+        {"financial_report_months": "30"},
+        "financial_report_months",
+        "Assurez-vous que cette valeur est inférieure ou égale à 24.",
     ),
     (
         {"max_grant": "10000"},

@@ -61,3 +61,46 @@ def test_an_agreement_sent_accepted_online_and_its_advance_paid(demo, staff_page
     assert advance.status == PaymentStatus.PAID and advance.accounting_reference == "MDT-2024-042"
     manager.locator("[data-aap-payments]").scroll_into_view_if_needed()
     screenshot(manager, "admin-agreement")
+
+
+def test_a_financial_report_asked_written_with_its_gaps_explained_and_approved(
+    demo, staff_page, new_page
+):
+    """The manager asks Radio Quartiers for its financial report; the representative sends it
+    once the unexplained gap is explained (the page audited with axe-core, before and with the
+    errors); the manager approves it."""
+    from aap_wagtail.models import FinancialReport
+
+    winner = Application.objects.get(call=demo.closed_call, organisation_name="Radio Quartiers")
+    manager = staff_page("gestionnaire")
+    manager.goto(reverse("aap_agreement", args=[winner.pk]))
+    mail.outbox.clear()
+    submit(manager, 'form:has(input[value="financial_request"]) button[type="submit"]')
+    (message,) = [m for m in mail.outbox if m.to == [winner.email]]
+    link = next(word for word in message.body.split() if "/aap/compte-rendu-financier/" in word)
+
+    representative = new_page()
+    representative.goto(link[link.index("/aap/compte-rendu-financier/") :])
+    audit(representative, "financial report to write")
+    report = FinancialReport.objects.get(agreement__application=winner)
+    for index, line in enumerate(report.lines):
+        representative.fill(f'[name="actual-{index}"]', line["planned"])
+    representative.fill('[name="actual-0"]', "2000")  # planned 2 700: a gap to explain
+    representative.check('[name="outcome"][value="carried_out"]')
+    representative.fill('[name="results"]', "Une émission par mois, faite par les habitants.")
+    representative.fill('[name="signer_name"]', "Dominique Exemple")
+    representative.fill('[name="signer_capacity"]', "président")
+    submit(representative, 'button[name="send"][value="1"]')
+    assert "expliquez-le" in representative.content()
+    assert representative.evaluate("document.activeElement.id") == "aap-error-summary"
+    audit(representative, "financial report with an unexplained gap")
+    representative.fill('[name="explanation-0"]', "Deux ateliers de plus, à la demande.")
+    screenshot(representative, "financial-report")
+    submit(representative, 'button[name="send"][value="1"]')
+    assert "a été envoyé" in representative.content()
+
+    manager.reload()
+    submit(manager, 'form:has(input[value="financial_approve"]) button[type="submit"]')
+    report.refresh_from_db()
+    assert report.status == "approved"
+    assert report.lines[0]["explanation"] == "Deux ateliers de plus, à la demande."

@@ -140,7 +140,7 @@ def test_an_agreement_pdf_with_tags_that_do_not_nest_is_still_made(winner, manag
 
 def test_the_funders_totals_follow_a_renamed_funder(staff, winner, manager, call):
     """Review finding: the totals matched the shares by the funder's label."""
-    from aap_wagtail.admin.funding import funder_totals
+    from aap_wagtail.admin.funders import funder_totals
     from aap_wagtail.models import FundingSource
 
     FundingSource.objects.filter(page=call).delete()
@@ -335,6 +335,15 @@ def test_an_award_split_between_the_funders_and_the_funders_report(staff, winner
     assert report.status_code == 200
     rows = report.content.decode("utf-8-sig").splitlines()
     assert len(rows) == 3 and rows[1].startswith("Contrat de ville,") and ",700.00," in rows[1]
+    workbook = staff.get(reverse("aap_funders_csv", args=[call.pk]), {"format": "xlsx"})
+    assert workbook["Content-Type"].startswith("application/vnd.openxmlformats")
+    import io
+
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).active
+    cells = [[cell.value for cell in line] for line in sheet.iter_rows()]
+    assert len(cells) == 3 and cells[1][0] == "Contrat de ville" and cells[1][7] == 700
     deliberation = staff.get(reverse("aap_deliberation", args=[call.pk]))
     assert "Contrat de ville" in deliberation.content.decode()
     assert Client().get(reverse("aap_funders_csv", args=[call.pk])).status_code != 200

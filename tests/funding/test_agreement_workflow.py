@@ -373,6 +373,9 @@ def test_the_presets_carry_the_agreement_settings_with_known_placeholders(preset
 
     page = presets.read_preset(preset)["page"]
     assert "agreement_template" in page and "advance_percent" in page
+    for name in ("balance_unlock", "financial_report_months", "financial_gap_percent"):
+        assert name in page
+    assert page["returning_rule"] in ("report", "both")
     assert rules.unknown_placeholders(page["agreement_template"]) == []
 
 

@@ -138,6 +138,15 @@ def test_the_demo_winners_have_signed_agreements_and_paid_advances(db):
     shares = AwardShare.objects.filter(agreement__in=agreements)
     assert {s.funder for s in shares} == {"Contrat de ville de Brest métropole"}
     assert sum(s.amount for s in shares) == closed.envelope  # the whole envelope is committed
+    # The balance waited for the approved financial report; one winner borrowed the video kit.
+    assert fablab.payments.get(kind="balance").unlock == "financial"
+    assert fablab.financial_report.status == "approved"
+    assert any(line["explanation"] for line in fablab.financial_report.lines)
+    from aap_wagtail.models import EquipmentLoan
+
+    [loan] = EquipmentLoan.objects.filter(application__call=closed)
+    assert loan.application.organisation_name == "Les Écrans Partagés"
+    assert loan.returned_on is not None and loan.value == Decimal("650")
 
 
 def test_the_demo_s_scdl_file_passes_frictionless_validation(client, db, tmp_path):
@@ -148,4 +157,6 @@ def test_the_demo_s_scdl_file_passes_frictionless_validation(client, db, tmp_pat
     assert response.status_code == 200
     lines = response.content.decode().strip().splitlines()
     assert len(lines) == 1 + 4  # the four consenting winners, each with a signed agreement
+    loaned = next(line for line in lines if "Les Écrans Partagés" in line)
+    assert "aide en numéraire;aide en nature" in loaned
     assert frictionless_errors(response.content, tmp_path) == []

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime
 import io
 import json
 import zipfile
@@ -48,7 +49,7 @@ from wagtail.models import Page, Site
 from aap_wagtail import workflow
 from aap_wagtail.applications import access
 from aap_wagtail.applications.attachments import check_upload, store_attachment
-from aap_wagtail.funding import agreements
+from aap_wagtail.funding import agreements, financial
 from aap_wagtail.models import (
     Agreement,
     Application,
@@ -59,6 +60,7 @@ from aap_wagtail.models import (
     CallPage,
     EnteredBy,
     ExportStatus,
+    FinancialReport,
     JuryAssignment,
     ProjectReport,
     ReportImage,
@@ -297,6 +299,20 @@ ROWS: list[Row] = [
         marker=lambda s: s.a_winner.project_title),
     row("aap_wagtail:agreement", "report token used as an agreement link",
         lambda s: reverse("aap_wagtail:agreement", args=[s.a_report_token]), NOBODY),
+    row("aap_wagtail:financial_report", "financial report link (whoever holds it)",
+        lambda s: reverse("aap_wagtail:financial_report", args=[s.financial_token]), EVERYONE,
+        marker=lambda s: s.a_funded.reference),
+    row("aap_wagtail:financial_report", "agreement token used as a financial report link",
+        lambda s: reverse("aap_wagtail:financial_report", args=[s.agreement_token]), NOBODY),
+    row("aap_wagtail:financial_report", "write the report through a forged link",
+        lambda s: reverse("aap_wagtail:financial_report", args=[s.financial_token[:-3] + "xyz"]),
+        NOBODY, method="post", data=lambda s: {"results": "Forged", "send": "0"},
+        effect=lambda s, role: FinancialReport.objects.filter(results="Forged").exists()),
+    row("aap_wagtail:financial_report_pdf", "financial report PDF (whoever holds the link)",
+        lambda s: reverse("aap_wagtail:financial_report_pdf", args=[s.financial_token]),
+        EVERYONE),
+    row("aap_wagtail:financial_report_pdf", "financial report PDF, report token",
+        lambda s: reverse("aap_wagtail:financial_report_pdf", args=[s.a_report_token]), NOBODY),
     row("aap_wagtail:agreement_pdf", "agreement PDF (whoever holds the link)",
         lambda s: reverse("aap_wagtail:agreement_pdf", args=[s.agreement_token]), EVERYONE),
     row("aap_wagtail:agreement_pdf", "agreement PDF, forged link",
@@ -425,6 +441,12 @@ ROWS: list[Row] = [
         effect=lambda s, role: ProjectReport.objects.filter(
             application=s.a_winner, actions="Changed by API"
         ).exists()),
+    row("aap_wagtail:api:financial_report", "read A's financial report",
+        app_api("a_funded", "financial-report/"), A_ONLY, token=lambda s: s.a_funded),
+    row("aap_wagtail:api:financial_report", "write A's financial report",
+        app_api("a_funded", "financial-report/"), A_ONLY, method="put", json=True,
+        token=lambda s: s.a_funded, data=lambda s: {"results": "Changed by API"},
+        effect=lambda s, role: FinancialReport.objects.filter(results="Changed by API").exists()),
     row("aap_wagtail:api:not_found", "an unknown API path", api(lambda s: "admin/"), NOBODY),
     # --- the admin: listings, exports, inspect --------------------------------------------------
     row("wagtailadmin_home", "dashboard: site 1's call", lambda s: reverse("wagtailadmin_home"),
@@ -583,6 +605,8 @@ ROWS: list[Row] = [
         effect=lambda s, role: Agreement.objects.filter(application=s.w_public).exists()),
     row("aap_agreement_pdf", "A's agreement as a PDF", admin("aap_agreement_pdf", "a_winner"),
         CALL_1_STAFF),
+    row("aap_financial_report_pdf", "A's financial report as a PDF",
+        admin("aap_financial_report_pdf", "a_funded"), CALL_1_STAFF),
     row("aap_agreement_scan", "the signed scan of a paper agreement",
         admin("aap_agreement_scan", "sent_winner"), CALL_1_STAFF),
     row("aap_next_edition", "next edition form of call 1", admin("aap_next_edition", "call1"),
@@ -789,6 +813,19 @@ def scenario(make_dossier_call, settings):
         signer_name="Signataire",
         store_scan=lambda a: a.signed_file.save("scan.pdf", ContentFile(b"%PDF-1.4"), save=False),
     )
+    # A's funded project: agreement signed on paper, financial report asked for.
+    s.a_funded = select(submitted(S.IN_REVIEW, "REF-AFUND", email="alpha@example.org"), m1)
+    funded = workflow.record_paper_signature(
+        workflow.prepare_agreement(s.a_funded, user=m1),
+        user=m1,
+        signed_on=timezone.localdate(),
+        signer_name="Signataire",
+        store_scan=lambda a: None,
+    )
+    s.financial = workflow.request_financial_report(
+        funded, user=m1, due_on=timezone.localdate() + datetime.timedelta(days=90)
+    )
+    s.financial_token = financial.make_token(s.financial)
     s.w_unannounced = workflow.decide(
         submitted(S.IN_REVIEW, "REF-WUNANN"), user=m1, outcome="not_selected", reason="Non."
     )
@@ -825,7 +862,7 @@ def scenario(make_dossier_call, settings):
 
     # Each applicant's bearer tokens (the resume links e-mailed to them).
     s.owned = {
-        A: [s.a_draft, s.a_review, s.a_winner],
+        A: [s.a_draft, s.a_review, s.a_winner, s.a_funded],
         B: [s.b_review, s.b_submitted],
         MEDIATOR: [s.m_draft],
     }

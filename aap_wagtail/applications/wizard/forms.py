@@ -205,17 +205,17 @@ class OrganisationForm(FormsetStepForm):
         if {"siret", "rna", "email"} & set(self.errors):
             return
         numbers = {name: cleaned.get(name) or "" for name in ("siret", "rna")}
-        previous = Application.objects.report_owed(self.call, cleaned.get("email") or "", **numbers)
+        previous, owed = Application.objects.owing(self.call, cleaned.get("email") or "", **numbers)
         if previous is None:
             return
         #: The earlier dossier whose report is missing (the step template links to the form).
-        self.report_missing_for = previous
+        self.report_missing_for = previous if owed == "report" else None
         field = next(
             (name for name, value in numbers.items() if value and getattr(previous, name) == value),
             "email",
         )
         self.add_error(
-            field, ValidationError(workflow.report_owed_message(), code="report_missing")
+            field, ValidationError(workflow.report_owed_message(owed), code="report_missing")
         )
 
 
