@@ -76,6 +76,7 @@ def application_status(request, call, uuid: str):
         can_withdraw=application.status in ApplicationStatus.WITHDRAWABLE,
         attachments=application.attachments.all(),
         agreement=Agreement.objects.filter(application=application)
+        .select_related("financial_report")
         .prefetch_related("payments")
         .first(),
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import Application
+from ..models import Application, FinancialReport
 
 
 def _iso(value) -> str | None:
@@ -81,7 +81,7 @@ def applicant_data(application: Application) -> dict[str, Any]:
             "decided_at": _iso(decision.decided_at),
         }
     agreement = getattr(application, "agreement", None)
-    if agreement is not None and agreement.sent_at is not None:
+    if agreement is not None and (agreement.sent_at is not None or agreement.is_signed):
         data["agreement"] = {
             "status": agreement.status,
             "amount": _amount(agreement.amount),
@@ -103,6 +103,32 @@ def applicant_data(application: Application) -> dict[str, Any]:
                 for payment in agreement.payments.all()
             ],
         }
+        financial = FinancialReport.objects.filter(agreement=agreement).first()
+        if financial is not None:
+            data["financial_report"] = {
+                "status": financial.status,
+                "due_on": _iso(financial.due_on),
+                **{name: getattr(financial, name) for name in ("outcome", "outcome_details")},
+                "new_end": _iso(financial.new_end),
+                "public_reached": financial.public_reached,
+                "results": financial.results,
+                "signer_name": financial.signer_name,
+                "signer_capacity": financial.signer_capacity,
+                "lines": financial.lines,
+            }
+    loans = list(application.loans.all())
+    if loans:
+        data["loans"] = [
+            {
+                "item": loan.item_name,
+                "quantity": loan.quantity,
+                "value": _amount(loan.value),
+                "lent_on": _iso(loan.lent_on),
+                "return_by": _iso(loan.return_by),
+                "returned_on": _iso(loan.returned_on),
+            }
+            for loan in loans
+        ]
     report = getattr(application, "report", None)
     if report is not None:
         data["report"] = {

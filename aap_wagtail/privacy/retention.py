@@ -40,6 +40,7 @@ from ..models import (
     CallPage,
     DecisionOutcome,
     ExportStatus,
+    FinancialReport,
     Review,
     ReviewScore,
 )
@@ -273,7 +274,8 @@ def anonymise(application: Application, *, user=None, now=None) -> PurgeResult:
     shows, and its published report with its photos. Everything else goes: contact details,
     e-mail, account link, mediator, answers, extra answers, draft state, attached files, jury
     comments, unpublished report photos, who signed the agreement (name, capacity, address) and
-    its signed scan, and the call's ZIP exports. Earlier audit-log entries lose the dossier's
+    its signed scan, who certified the financial report and its free texts (its figures stay),
+    and the call's ZIP exports. Earlier audit-log entries lose the dossier's
     name. One log entry records the purge.
     """
     from ..winners import public as winners
@@ -347,6 +349,16 @@ def anonymise(application: Application, *, user=None, now=None) -> PurgeResult:
                 signer_capacity="",
                 signer_ip=None,
                 signed_file="",
+                link_generation=F("link_generation") + 1,
+            )
+            # The financial report's figures stay (the accounts); who certified it, the
+            # applicant's own words and its link go.
+            FinancialReport.objects.filter(agreement=agreement).update(
+                signer_name="",
+                signer_capacity="",
+                outcome_details="",
+                public_reached="",
+                staff_message="",
                 link_generation=F("link_generation") + 1,
             )
         Review.objects.filter(application=application).update(overall_comment="", conflict_note="")

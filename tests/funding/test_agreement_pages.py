@@ -252,6 +252,11 @@ def test_the_applicant_s_status_page_shows_what_was_paid_and_what_comes_next(
     assert "Your grant agreement and its payments" in text
     assert "Paid on 4 March 2024" in text or "Paid on March 4, 2024" in text
     assert "Comes next: when the end-of-project report is received" in text
+    assert "data-aap-financial-status" not in text
+    workflow.request_financial_report(agreement, user=manager, due_on=datetime.date(2025, 6, 30))
+    text = applicant.get(status_url).content.decode()
+    assert 'data-aap-financial-status="requested"' in text
+    assert "to send by 30 June 2025" in text or "to send by June 30, 2025" in text
     assert Client().get(status_url).status_code in (302, 403, 404)  # not for anyone else
 
 

@@ -288,3 +288,16 @@ def test_the_catalogue_is_each_site_s_and_the_managers_keep_it(client, kit, mana
     add = client.get(reverse("wagtailsnippets_aap_wagtail_equipmentitem:add"))
     assert add.status_code == 200
     assert list(add.context["form"].fields["site"].queryset) == [home.get_site()]
+
+
+def test_the_applicant_s_copy_of_their_data_holds_the_loans_and_the_financial_report(
+    winner, manager, kit
+):
+    from aap_wagtail.privacy.data import applicant_data
+
+    lend(winner, manager, kit)
+    workflow.request_financial_report(winner.agreement, user=manager, due_on=LENT_ON)
+    data = applicant_data(Application.objects.get(pk=winner.pk))
+    assert data["loans"][0]["item"] == "Kit vidéo" and data["loans"][0]["value"] == "450.00"
+    assert data["financial_report"]["due_on"] == "2024-01-10"
+    assert len(data["financial_report"]["lines"]) == 2

@@ -323,8 +323,23 @@ def test_the_purge_keeps_the_agreement_s_accounts_and_removes_who_signed(call, m
     )
     agreement.signed_file.save("scan.pdf", ContentFile(b"%PDF-1.4"), save=True)
     scan = Path(agreement.signed_file.path)
+    financial = workflow.request_financial_report(
+        agreement, user=manager, due_on=datetime.date(2025, 6, 30)
+    )
+    workflow.save_financial_report(
+        financial,
+        generation=financial.link_generation,
+        fields={"signer_name": "Camille Certifie", "public_reached": "Les voisins"},
+        actuals=[(Decimal("900"), "Moins de matériel")],
+    )
     with commit():
         retention.purge_expired(D(2026, 11, 15))
+    from aap_wagtail.models import FinancialReport
+
+    financial = FinancialReport.objects.get(pk=financial.pk)
+    assert (financial.signer_name, financial.public_reached) == ("", "")
+    assert financial.lines[0]["actual"] == "900"  # the figures stay
+    assert financial.link_generation == 2  # its link opens nothing any more
     agreement = Agreement.objects.get(pk=agreement.pk)
     assert (agreement.signer_name, agreement.signer_capacity, agreement.signer_ip) == ("", "", None)
     assert not agreement.signed_file and not scan.exists()
