@@ -2,6 +2,7 @@
 
 from django.urls import include, path, re_path
 
+from .applications import dialogue
 from .applications import views as applicant_views
 from .calls import accessibility, calendar
 from .funding import financial_views
@@ -14,6 +15,7 @@ urlpatterns = [
     path("api/aap/v1/", include("aap_wagtail.api.urls")),
     path("aap/reprendre/<str:token>/", applicant_views.resume, name="resume"),
     path("aap/fichiers/<aap_id:pk>/", applicant_views.attachment_file, name="attachment"),
+    path("aap/messages/<aap_id:pk>/fichier/", dialogue.message_file, name="message_file"),
     path("aap/mes-dossiers/", applicant_views.my_applications, name="my_applications"),
     path("aap/bilan/<str:token>/", report_views.report_form, name="report"),
     path("aap/bilan-lien/", applicant_views.report_link_request, name="report_link_request"),

@@ -61,6 +61,9 @@ def register_application_actions(actions):
         ),
         (workflow.LOAN_ACTION, _("Lend equipment"), _("Equipment lent")),
         (workflow.LOAN_RETURN_ACTION, _("Record a return"), _("Equipment returned")),
+        (workflow.MESSAGE_ACTION, _("Write a message"), _("Message sent")),
+        (workflow.NOTE_ACTION, _("Write an internal note"), _("Internal note written")),
+        (workflow.SHARE_ACTION, _("Share with the jury"), _("Message shared with the jury")),
         (workflow.COACHING_ACTION, _("Record coaching hours"), _("Coaching hours recorded")),
         (
             workflow.NOT_CARRIED_OUT_ACTION,

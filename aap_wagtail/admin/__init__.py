@@ -22,6 +22,7 @@ FEATURES: list[str] = [
     "reports",
     "funding",
     "financial",
+    "dialogue",
     "editions",
     "presets",
 ]

@@ -180,6 +180,11 @@ class ApplicationInspectView(InspectView):
                 for attachment in application.attachments.all()
             ],
             "is_manager": manager,
+            "unread_messages": application.messages.filter(
+                author_kind="applicant", read_at__isnull=True
+            ).count()
+            if manager
+            else 0,
             "score_url": (
                 _reverse_or_none("aap_jury_score", application.pk)
                 if permissions.can_score(user, application)[0]

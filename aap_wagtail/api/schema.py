@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__
-from . import financial_schema
+from . import dialogue_schema, financial_schema
 from .schema_types import (
     AUTH,
     CALL_ID,
@@ -551,7 +551,7 @@ def openapi_document(request=None) -> dict:
         },
         "servers": [{"url": base}],
         "components": {
-            "schemas": {**SCHEMAS, **financial_schema.SCHEMAS},
+            "schemas": {**SCHEMAS, **financial_schema.SCHEMAS, **dialogue_schema.SCHEMAS},
             "securitySchemes": {
                 "resumeToken": {
                     "type": "http",
@@ -562,5 +562,5 @@ def openapi_document(request=None) -> dict:
             },
         },
         "security": [{"resumeToken": []}],
-        "paths": {**paths(), **financial_schema.paths()},
+        "paths": {**paths(), **financial_schema.paths(), **dialogue_schema.paths()},
     }

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import financial, organisations, views
+from . import dialogue, financial, organisations, views
 
 app_name = "api"
 
@@ -34,6 +34,7 @@ urlpatterns = [
     ),
     path("applications/<uuid:uuid>/submit/", views.SubmitView.as_view(), name="submit"),
     path("applications/<uuid:uuid>/report/", views.ReportView.as_view(), name="report"),
+    path("applications/<uuid:uuid>/messages/", dialogue.MessagesView.as_view(), name="messages"),
     path(
         "applications/<uuid:uuid>/financial-report/",
         financial.FinancialReportView.as_view(),

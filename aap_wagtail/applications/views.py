@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import conf, workflow
 from ..models import Agreement, Application, ApplicationStatus, Attachment
-from . import access, links
+from . import access, dialogue, links
 
 # --- the applicant's own pages ---------------------------------------------------------------
 
@@ -66,12 +66,31 @@ def own_application(request, call, uuid: str) -> Application:
 
 
 def application_status(request, call, uuid: str):
+    """The dossier's page for its applicant: where it stands, its agreement and payments, and
+    its messages with the call's staff (a POST writes one)."""
     application = own_application(request, call, uuid)
-    return _render(
+    posted = request.method == "POST"
+    form = dialogue.MessageForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
+        try:
+            workflow.post_applicant_message(
+                application,
+                body=form.cleaned_data["body"],
+                store_file=dialogue.store_checked(form.cleaned_data["file"]),
+                user=request.user,
+            )
+        except workflow.TransitionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("Your message is sent to the call's team."))
+            return redirect(request.path + "#aap-messages-title")
+    response = _render(
         request,
         "aap_wagtail/wizard/status.html",
         call,
         application=application,
+        thread=list(dialogue.applicant_thread(application)),
+        message_form=form,
         just_submitted="envoye" in request.GET,
         can_withdraw=application.status in ApplicationStatus.WITHDRAWABLE,
         attachments=application.attachments.all(),
@@ -80,6 +99,9 @@ def application_status(request, call, uuid: str):
         .prefetch_related("payments")
         .first(),
     )
+    if posted:
+        response.status_code = 400
+    return response
 
 
 def application_withdraw(request, call, uuid: str):

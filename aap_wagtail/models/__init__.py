@@ -12,6 +12,7 @@ from .call_parts import (
     SelectionCriterion,
     SupportKind,
 )
+from .dialogue import DossierMessage, MessageAuthor
 from .financial import FinancialReport, FinancialReportStatus, ProjectOutcome
 from .funding import (
     Agreement,
@@ -40,6 +41,8 @@ from .review import (
 from .winners import AapSiteSettings, ProjectReport, ReportImage, ReportStatus, WinnersIndexPage
 
 __all__ = [
+    "DossierMessage",
+    "MessageAuthor",
     "EquipmentItem",
     "EquipmentLoan",
     "FinancialReport",

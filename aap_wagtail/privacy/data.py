@@ -116,6 +116,15 @@ def applicant_data(application: Application) -> dict[str, Any]:
                 "signer_capacity": financial.signer_capacity,
                 "lines": financial.lines,
             }
+    data["messages"] = [
+        {
+            "from": message.author_kind,
+            "sent_at": _iso(message.created_at),
+            "message": message.body,
+            "file": message.original_name,
+        }
+        for message in application.messages.filter(internal=False)
+    ]
     loans = list(application.loans.all())
     if loans:
         data["loans"] = [

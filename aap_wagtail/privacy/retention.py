@@ -39,6 +39,7 @@ from ..models import (
     CallExport,
     CallPage,
     DecisionOutcome,
+    DossierMessage,
     ExportStatus,
     FinancialReport,
     Review,
@@ -274,9 +275,9 @@ def anonymise(application: Application, *, user=None, now=None) -> PurgeResult:
     shows, and its published report with its photos. Everything else goes: contact details,
     e-mail, account link, mediator, answers, extra answers, draft state, attached files, jury
     comments, unpublished report photos, who signed the agreement (name, capacity, address) and
-    its signed scan, who certified the financial report and its free texts (its figures stay),
-    and the call's ZIP exports. Earlier audit-log entries lose the dossier's
-    name. One log entry records the purge.
+    its signed scan, the messages and notes with their files, who certified the financial
+    report and its free texts (its figures stay), and the call's ZIP exports. Earlier audit-log
+    entries lose the dossier's name. One log entry records the purge.
     """
     from ..winners import public as winners
 
@@ -361,6 +362,11 @@ def anonymise(application: Application, *, user=None, now=None) -> PurgeResult:
                 staff_message="",
                 link_generation=F("link_generation") + 1,
             )
+        for message in DossierMessage.objects.filter(application=application):
+            if message.file:
+                _delete_file_after_commit(message.file)
+                files += 1
+        DossierMessage.objects.filter(application=application).delete()
         Review.objects.filter(application=application).update(overall_comment="", conflict_note="")
         ReviewScore.objects.filter(review__application=application).update(comment="")
         exports = _delete_call_exports(application.call, now)

@@ -68,6 +68,7 @@ class Message(str, enum.Enum):
     FINANCIAL_REPORT_NOTICE = "financial_report_notice"  # the managers: a report to check
     FINANCIAL_REPORT_REMINDER = "financial_report_reminder"  # due soon, or late
     LOAN_RETURN_REMINDER = "loan_return_reminder"  # lent equipment to return soon
+    DOSSIER_MESSAGE = "dossier_message"  # a message for the other side of a dossier's thread
 
 
 #: The job that turns each message into e-mails (a task's dotted path, imported when sent, so
@@ -85,6 +86,7 @@ MESSAGE_JOBS: dict[Message, str] = {
     Message.AGREEMENT_SIGNED: "aap_wagtail.funding.emails.send_signed_agreement",
     Message.FINANCIAL_REPORT_REQUEST: "aap_wagtail.funding.emails.send_financial_report_link",
     Message.FINANCIAL_REPORT_REMINDER: "aap_wagtail.funding.emails.send_financial_report_reminder",
+    Message.DOSSIER_MESSAGE: "aap_wagtail.applications.dialogue.notify_of_message",
     Message.LOAN_RETURN_REMINDER: "aap_wagtail.funding.emails.send_loan_return_reminder",
     Message.FINANCIAL_REPORT_NOTICE: (
         "aap_wagtail.funding.emails.notify_managers_of_financial_report"

@@ -12,6 +12,7 @@ Wagtail's audit log (who, from → to, reason) and its side effects as tasks run
     results       the applicants are told the decision (once)
     reports       selected → report due → report received → archived; the report's moderation
     funding       the grant agreement (to prepare → sent → signed → amended) and the payments
+    dialogue      the messages between the applicant and the staff, internal notes
     financial     the financial report (requested → sent → approved) and the equipment lent
 
 ``base`` holds what they share (the staff transitions, the refusal, the lock, the log entry).
@@ -33,6 +34,15 @@ from .base import (
     available_transitions,
 )
 from .deliberation import ENVELOPE_OVERRIDE_ACTION, awarded_total, decide, make_public_slug
+from .dialogue import (
+    MESSAGE_ACTION,
+    NOTE_ACTION,
+    SHARE_ACTION,
+    mark_messages_read,
+    post_applicant_message,
+    post_staff_message,
+    share_with_jury,
+)
 from .eligibility import mark_eligible, mark_ineligible
 from .financial import (
     COACHING_ACTION,
@@ -111,6 +121,13 @@ from .submission import (
 )
 
 __all__ = [
+    "MESSAGE_ACTION",
+    "NOTE_ACTION",
+    "SHARE_ACTION",
+    "mark_messages_read",
+    "post_applicant_message",
+    "post_staff_message",
+    "share_with_jury",
     "COACHING_ACTION",
     "record_coaching",
     "FINANCIAL_APPROVE_ACTION",

@@ -58,6 +58,7 @@ from aap_wagtail.models import (
     CallExport,
     CallIndexPage,
     CallPage,
+    DossierMessage,
     EnteredBy,
     ExportStatus,
     FinancialReport,
@@ -299,6 +300,12 @@ ROWS: list[Row] = [
         marker=lambda s: s.a_winner.project_title),
     row("aap_wagtail:agreement", "report token used as an agreement link",
         lambda s: reverse("aap_wagtail:agreement", args=[s.a_report_token]), NOBODY),
+    row("aap_wagtail:message_file", "the file of a message to A",
+        lambda s: reverse("aap_wagtail:message_file", args=[s.a_message.pk]),
+        only(A, M1, SUPER)),
+    row("aap_wagtail:message_file", "the file of an internal note shared with the jury",
+        lambda s: reverse("aap_wagtail:message_file", args=[s.a_note.pk]),
+        only(JUROR, M1, SUPER)),
     row("aap_wagtail:financial_report", "financial report link (whoever holds it)",
         lambda s: reverse("aap_wagtail:financial_report", args=[s.financial_token]), EVERYONE,
         marker=lambda s: s.a_funded.reference),
@@ -441,6 +448,12 @@ ROWS: list[Row] = [
         effect=lambda s, role: ProjectReport.objects.filter(
             application=s.a_winner, actions="Changed by API"
         ).exists()),
+    row("aap_wagtail:api:messages", "read A's messages", app_api("a_review", "messages/"),
+        A_ONLY, token=lambda s: s.a_review),
+    row("aap_wagtail:api:messages", "write to A's dossier's staff",
+        app_api("a_review", "messages/"), A_ONLY, method="post", json=True,
+        token=lambda s: s.a_review, data=lambda s: {"message": "Written by API"},
+        effect=lambda s, role: DossierMessage.objects.filter(body="Written by API").exists()),
     row("aap_wagtail:api:financial_report", "read A's financial report",
         app_api("a_funded", "financial-report/"), A_ONLY, token=lambda s: s.a_funded),
     row("aap_wagtail:api:financial_report", "write A's financial report",
@@ -605,6 +618,11 @@ ROWS: list[Row] = [
         effect=lambda s, role: Agreement.objects.filter(application=s.w_public).exists()),
     row("aap_agreement_pdf", "A's agreement as a PDF", admin("aap_agreement_pdf", "a_winner"),
         CALL_1_STAFF),
+    row("aap_messages", "A's messages in the admin", admin("aap_messages", "a_review"),
+        only(JUROR, M1, SUPER)),
+    row("aap_messages", "write to A from the admin", admin("aap_messages", "a_review"),
+        CALL_1_STAFF, method="post", data=lambda s: {"action": "write", "body": "Admin wrote"},
+        effect=lambda s, role: DossierMessage.objects.filter(body="Admin wrote").exists()),
     row("aap_financial_report_pdf", "A's financial report as a PDF",
         admin("aap_financial_report_pdf", "a_funded"), CALL_1_STAFF),
     row("aap_agreement_scan", "the signed scan of a paper agreement",
@@ -813,6 +831,23 @@ def scenario(make_dossier_call, settings):
         signer_name="Signataire",
         store_scan=lambda a: a.signed_file.save("scan.pdf", ContentFile(b"%PDF-1.4"), save=False),
     )
+
+    # Messages on A's dossier in review: one to A with a file, an internal note shared with
+    # the jury (with a file too).
+    def with_file(name):
+        def store(message):
+            message.file.save(name, ContentFile(b"%PDF-1.4"), save=False)
+            message.original_name = name
+
+        return store
+
+    s.a_message = workflow.post_staff_message(
+        s.a_review, user=m1, body="Message to A", store_file=with_file("to-a.pdf")
+    )
+    s.a_note = workflow.post_staff_message(
+        s.a_review, user=m1, body="Note", internal=True, store_file=with_file("note.pdf")
+    )
+    workflow.share_with_jury(s.a_note, user=m1)
     # A's funded project: agreement signed on paper, financial report asked for.
     s.a_funded = select(submitted(S.IN_REVIEW, "REF-AFUND", email="alpha@example.org"), m1)
     funded = workflow.record_paper_signature(
