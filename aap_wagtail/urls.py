@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 
 from .applications import dialogue
 from .applications import views as applicant_views
-from .calls import accessibility, calendar
+from .calls import accessibility, alerts, calendar
 from .funding import financial_views
 from .funding import views as funding_views
 from .winners import report_views
@@ -16,6 +16,8 @@ urlpatterns = [
     path("aap/reprendre/<str:token>/", applicant_views.resume, name="resume"),
     path("aap/fichiers/<aap_id:pk>/", applicant_views.attachment_file, name="attachment"),
     path("aap/messages/<aap_id:pk>/fichier/", dialogue.message_file, name="message_file"),
+    path("aap/alertes/confirmer/<str:token>/", alerts.confirm, name="call_alert_confirm"),
+    path("aap/alertes/desinscrire/<str:token>/", alerts.unsubscribe, name="call_alert_unsubscribe"),
     path("aap/mes-dossiers/", applicant_views.my_applications, name="my_applications"),
     path("aap/bilan/<str:token>/", report_views.report_form, name="report"),
     path("aap/bilan-lien/", applicant_views.report_link_request, name="report_link_request"),

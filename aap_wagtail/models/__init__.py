@@ -12,7 +12,7 @@ from .call_parts import (
     SelectionCriterion,
     SupportKind,
 )
-from .dialogue import DossierMessage, MessageAuthor
+from .dialogue import CallAlertSubscription, DossierMessage, MessageAuthor
 from .financial import FinancialReport, FinancialReportStatus, ProjectOutcome
 from .funding import (
     Agreement,
@@ -41,6 +41,7 @@ from .review import (
 from .winners import AapSiteSettings, ProjectReport, ReportImage, ReportStatus, WinnersIndexPage
 
 __all__ = [
+    "CallAlertSubscription",
     "DossierMessage",
     "MessageAuthor",
     "EquipmentItem",

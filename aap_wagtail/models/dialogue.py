@@ -68,3 +68,25 @@ class DossierMessage(models.Model):
     @property
     def from_applicant(self) -> bool:
         return self.author_kind == MessageAuthor.APPLICANT
+
+
+class CallAlertSubscription(models.Model):
+    """Someone who asked to be told when a call of a site opens ("Prévenez-moi des prochains
+    appels"): kept once confirmed (double opt-in), deleted when they unsubscribe."""
+
+    site = models.ForeignKey(
+        "wagtailcore.Site", on_delete=models.CASCADE, related_name="+", verbose_name=_("site")
+    )
+    email = models.EmailField(_("e-mail"))
+    created_at = models.DateTimeField(_("asked"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("consent confirmed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("new-call alert")
+        verbose_name_plural = _("new-call alerts")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "email"], name="aap_one_alert_per_address")
+        ]
+
+    def __str__(self) -> str:
+        return self.email

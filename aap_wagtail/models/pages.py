@@ -66,7 +66,11 @@ class CallIndexPage(RoutablePageMixin, AapPageMixin, Page):
 
     @path("")
     def calls_list(self, request):
-        return self.render(request)
+        return routes.serve("calls_index", request, self)
+
+    @path("alertes/", name="call_alerts")
+    def call_alerts(self, request):
+        return routes.serve("call_alerts", request, self)
 
     @path("flux/rss/", name="calls_rss")
     def calls_rss(self, request):
@@ -294,6 +298,8 @@ class CallPage(RoutablePageMixin, AapPageMixin, CallAfterDecision, Page):
             "call closes. 0: no reminder."
         ),
     )
+    #: When the subscribers of the site's new-call alerts were told this call opened.
+    alert_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     amounts_public = models.BooleanField(
         _("show the amounts awarded in public"),
         default=True,

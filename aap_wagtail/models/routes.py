@@ -12,6 +12,8 @@ from django.utils.module_loading import import_string
 VIEWS: dict[str, str] = {
     # CallIndexPage
     "calls_feed": "aap_wagtail.calls.feeds.calls_feed",
+    "calls_index": "aap_wagtail.calls.alerts.calls_index",
+    "call_alerts": "aap_wagtail.calls.alerts.subscribe",
     # CallPage: the applicant's pages
     "apply": "aap_wagtail.applications.wizard.views.serve_wizard",
     "resume_link_request": "aap_wagtail.applications.views.resume_link_request",

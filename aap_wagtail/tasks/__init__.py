@@ -69,6 +69,8 @@ class Message(str, enum.Enum):
     FINANCIAL_REPORT_REMINDER = "financial_report_reminder"  # due soon, or late
     LOAN_RETURN_REMINDER = "loan_return_reminder"  # lent equipment to return soon
     DOSSIER_MESSAGE = "dossier_message"  # a message for the other side of a dossier's thread
+    CALL_ALERT_CONFIRM = "call_alert_confirm"  # confirm the new-call alerts (double opt-in)
+    CALL_ALERT = "call_alert"  # a call of the site opened
 
 
 #: The job that turns each message into e-mails (a task's dotted path, imported when sent, so
@@ -87,6 +89,8 @@ MESSAGE_JOBS: dict[Message, str] = {
     Message.FINANCIAL_REPORT_REQUEST: "aap_wagtail.funding.emails.send_financial_report_link",
     Message.FINANCIAL_REPORT_REMINDER: "aap_wagtail.funding.emails.send_financial_report_reminder",
     Message.DOSSIER_MESSAGE: "aap_wagtail.applications.dialogue.notify_of_message",
+    Message.CALL_ALERT_CONFIRM: "aap_wagtail.calls.alerts.send_alert_confirmation",
+    Message.CALL_ALERT: "aap_wagtail.calls.alerts.send_call_alert",
     Message.LOAN_RETURN_REMINDER: "aap_wagtail.funding.emails.send_loan_return_reminder",
     Message.FINANCIAL_REPORT_NOTICE: (
         "aap_wagtail.funding.emails.notify_managers_of_financial_report"

@@ -49,12 +49,14 @@ from wagtail.models import Page, Site
 from aap_wagtail import workflow
 from aap_wagtail.applications import access
 from aap_wagtail.applications.attachments import check_upload, store_attachment
+from aap_wagtail.calls import alerts
 from aap_wagtail.funding import agreements, financial
 from aap_wagtail.models import (
     Agreement,
     Application,
     ApplicationStatus,
     Attachment,
+    CallAlertSubscription,
     CallExport,
     CallIndexPage,
     CallPage,
@@ -223,6 +225,18 @@ ROWS: list[Row] = [
     # --- public pages, feeds, open data ---------------------------------------------------------
     row("route:CallIndexPage.calls_list", "calls index", lambda s: s.path[s.index1.pk], EVERYONE,
         marker=lambda s: s.call1.title),
+    row("route:CallIndexPage.call_alerts", "new-call alerts form",
+        lambda s: s.path[s.index1.pk] + "alertes/", EVERYONE),
+    row("aap_wagtail:call_alert_confirm", "confirm an alert (whoever holds the link)",
+        lambda s: reverse("aap_wagtail:call_alert_confirm", args=[s.alert_confirm]), EVERYONE),
+    row("aap_wagtail:call_alert_confirm", "an unsubscribe token used to confirm",
+        lambda s: reverse("aap_wagtail:call_alert_confirm", args=[s.alert_leave]), NOBODY),
+    row("aap_wagtail:call_alert_unsubscribe", "unsubscribe page (whoever holds the link)",
+        lambda s: reverse("aap_wagtail:call_alert_unsubscribe", args=[s.alert_leave]), EVERYONE),
+    row("aap_wagtail:call_alert_unsubscribe", "unsubscribe with a confirmation token",
+        lambda s: reverse("aap_wagtail:call_alert_unsubscribe", args=[s.alert_confirm]),
+        NOBODY, method="post", data=lambda s: {},
+        effect=lambda s, role: not CallAlertSubscription.objects.filter(pk=s.alert.pk).exists()),
     row("route:CallIndexPage.calls_rss", "calls RSS", lambda s: s.path[s.index1.pk] + "flux/rss/",
         EVERYONE),
     row("route:CallIndexPage.calls_atom", "calls Atom",
@@ -848,6 +862,9 @@ def scenario(make_dossier_call, settings):
         s.a_review, user=m1, body="Note", internal=True, store_file=with_file("note.pdf")
     )
     workflow.share_with_jury(s.a_note, user=m1)
+    s.alert = CallAlertSubscription.objects.create(site=s.call1.get_site(), email="x@example.org")
+    s.alert_confirm = alerts.make_token(s.alert, "confirm")
+    s.alert_leave = alerts.make_token(s.alert, "unsubscribe")
     # A's funded project: agreement signed on paper, financial report asked for.
     s.a_funded = select(submitted(S.IN_REVIEW, "REF-AFUND", email="alpha@example.org"), m1)
     funded = workflow.record_paper_signature(
