@@ -148,7 +148,33 @@ def load(call, manager, jurors) -> int:
         ).values_list("pk", flat=True):
             emails.send_result.call(pk)
         _agreements_and_payments(call, manager)
+        _messages(call, manager)
     return created
+
+
+#: The dossier whose thread shows the messages: a question, its answer, an internal note.
+THREAD = "Radio Quartiers"
+
+
+def _messages(call, manager) -> None:
+    application = Application.objects.get(call=call, organisation_name=THREAD)
+    workflow.post_staff_message(
+        application,
+        user=manager,
+        body="Bonjour, pouvez-vous préciser le nombre d'émissions prévues et les lieux "
+        "d'enregistrement ?",
+    )
+    workflow.post_applicant_message(
+        application,
+        body="Bonjour, nous prévoyons une émission par mois, enregistrée à la maison de "
+        "quartier de Bellevue et, deux fois, au marché.",
+    )
+    workflow.post_staff_message(
+        application,
+        user=manager,
+        body="Réponse claire ; à signaler au jury pour le critère « ancrage local ».",
+        internal=True,
+    )
 
 
 #: The winner whose end-of-project report came in, and whose balance is paid.

@@ -104,3 +104,35 @@ def test_a_financial_report_asked_written_with_its_gaps_explained_and_approved(
     report.refresh_from_db()
     assert report.status == "approved"
     assert report.lines[0]["explanation"] == "Deux ateliers de plus, à la demande."
+
+
+def test_a_message_from_the_staff_read_and_answered_on_the_status_page(demo, staff_page, new_page):
+    """Issue 17: the manager writes; the applicant follows the e-mailed link, reads it (the
+    page audited with axe-core, also with an error), answers; the manager reads the answer."""
+    winner = Application.objects.get(call=demo.closed_call, organisation_name="Fablab du Port")
+    manager = staff_page("gestionnaire")
+    manager.goto(reverse("aap_messages", args=[winner.pk]))
+    manager.fill('[name="body"]', "Pouvez-vous envoyer une photo d'un atelier ?")
+    mail.outbox.clear()
+    submit(manager, 'form:has(input[value="write"]) button[type="submit"]')
+    (message,) = [m for m in mail.outbox if m.to == [winner.email]]
+    assert "photo" not in message.body
+    link = next(word for word in message.body.split() if "/aap/" in word)
+
+    applicant = new_page()
+    applicant.goto(link[link.index("/aap/") :])
+    applicant.goto(
+        demo.closed_call.url
+        + demo.closed_call.reverse_subpage("application_status", kwargs={"uuid": winner.uuid.hex})
+    )
+    assert "Pouvez-vous envoyer une photo" in applicant.content()
+    audit(applicant, "status page with a message")
+    submit(applicant, '[data-aap-messages] button[type="submit"]')
+    assert applicant.evaluate("document.activeElement.id") == "aap-error-summary"
+    audit(applicant, "status page, empty message")
+    applicant.fill('[name="body"]', "Oui, la voici en pièce jointe demain.")
+    submit(applicant, '[data-aap-messages] button[type="submit"]')
+    assert "Votre message est envoyé" in applicant.content()
+
+    manager.goto(reverse("aap_messages", args=[winner.pk]))
+    assert "Oui, la voici" in manager.content()

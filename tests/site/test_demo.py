@@ -142,8 +142,14 @@ def test_the_demo_winners_have_signed_agreements_and_paid_advances(db):
     assert fablab.payments.get(kind="balance").unlock == "financial"
     assert fablab.financial_report.status == "approved"
     assert any(line["explanation"] for line in fablab.financial_report.lines)
-    from aap_wagtail.models import EquipmentLoan
+    from aap_wagtail.models import DossierMessage, EquipmentLoan
 
+    thread = DossierMessage.objects.filter(application__organisation_name="Radio Quartiers")
+    assert [(m.author_kind, m.internal) for m in thread] == [
+        ("staff", False),
+        ("applicant", False),
+        ("staff", True),
+    ]
     [loan] = EquipmentLoan.objects.filter(application__call=closed)
     assert loan.application.organisation_name == "Les Écrans Partagés"
     assert loan.returned_on is not None and loan.value == Decimal("650")
