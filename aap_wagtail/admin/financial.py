@@ -10,7 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -271,6 +271,20 @@ def _catalogue_viewset():
     def only_mine(view_class):
         return type(view_class.__name__, (OnlyMine, view_class), {})
 
+    class MineInChooser:
+        def get_object_list(self):
+            items = super().get_object_list()
+            user = self.request.user
+            return items if user.is_superuser else items.filter(site__in=managed_site_ids(user))
+
+    from wagtail.snippets.views import chooser as snippet_chooser
+
+    class CatalogueChooser(snippet_chooser.SnippetChooserViewSet):
+        choose_view_class = type("ChooseView", (MineInChooser, snippet_chooser.ChooseView), {})
+        choose_results_view_class = type(
+            "ChooseResultsView", (MineInChooser, snippet_chooser.ChooseResultsView), {}
+        )
+
     class EquipmentViewSet(SnippetViewSet):
         """The catalogue of lent equipment: a manager sees and edits the items of the sites
         whose calls they manage (a superuser, all)."""
@@ -282,6 +296,7 @@ def _catalogue_viewset():
         list_display = ["name", "site", "quantity", "unit_value"]
 
         site_policy = SitePolicy
+        chooser_viewset_class = CatalogueChooser
         edit_view_class = only_mine(snippet_views.EditView)
         delete_view_class = only_mine(snippet_views.DeleteView)
         copy_view_class = only_mine(snippet_views.CopyView)
@@ -300,12 +315,26 @@ def _catalogue_viewset():
     return EquipmentViewSet
 
 
+def refuse_deleting_lent_items(request, instances):
+    """An item that was lent stays (its loans name it): a message instead of an error."""
+    lent = [i for i in instances if isinstance(i, EquipmentItem) and i.loans.exists()]
+    if lent:
+        messages.error(
+            request,
+            _("%(items)s was lent to a project: it cannot be deleted. Set its quantity instead.")
+            % {"items": ", ".join(item.name for item in lent)},
+        )
+        return redirect("wagtailsnippets_aap_wagtail_equipmentitem:list")
+    return None
+
+
 def register() -> None:
     from wagtail import hooks
     from wagtail.permissions import register_permission_policy
     from wagtail.snippets.models import register_snippet
 
     hooks.register("register_admin_urls", admin_urls)
+    hooks.register("before_delete_snippet", refuse_deleting_lent_items)
     viewset = _catalogue_viewset()
     register_permission_policy(EquipmentItem, viewset.site_policy(EquipmentItem))
     register_snippet(viewset)

@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from ..core.feeds import xml_text
 from ..core.parsing import neutralise_formula
 from ..models import Agreement, AgreementStatus, AwardShare, CallPage, PaymentStatus
 from . import managed_call
@@ -105,14 +106,14 @@ def funders_report(request, call_pk: int):
         application = row["application"]
         lines.append(
             [
-                neutralise_formula(row["funder"]),
+                row["funder"],
                 application.reference,
-                neutralise_formula(application.organisation_name),
-                neutralise_formula(application.project_title),
-                str(row["share"]),
-                str(row["agreement"].amount),
+                application.organisation_name,
+                application.project_title,
+                row["share"],
+                row["agreement"].amount,
                 str(row["agreement"].get_status_display()),
-                str(row["paid"]),
+                row["paid"],
                 row["report"],
                 row["financial"],
             ]
@@ -121,7 +122,11 @@ def funders_report(request, call_pk: int):
         return _xlsx(header, lines, f"{call.slug}-financeurs.xlsx")
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerows([header, *lines])
+    writer.writerow(header)
+    for line in lines:  # a spreadsheet would run a text that starts like a formula
+        writer.writerow(
+            [str(v) if isinstance(v, Decimal) else neutralise_formula(str(v)) for v in line]
+        )
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{call.slug}-financeurs.csv"'
     return response
@@ -139,7 +144,10 @@ def _xlsx(header: list, lines: list[list], filename: str) -> HttpResponse:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for line in lines:
-        sheet.append([_number(value) for value in line])
+        sheet.append([_cell(value) for value in line])
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":  # a text that starts with "=": kept as text, never run
+                cell.data_type = "s"
     out = io.BytesIO()
     workbook.save(out)
     response = HttpResponse(
@@ -150,9 +158,9 @@ def _xlsx(header: list, lines: list[list], filename: str) -> HttpResponse:
     return response
 
 
-def _number(value):
-    """An amount column as a number (a spreadsheet sums it); text stays text."""
-    try:
-        return float(Decimal(value)) if isinstance(value, str) and value[:1].isdigit() else value
-    except (ArithmeticError, ValueError):
-        return value
+def _cell(value):
+    """An amount as a number (a spreadsheet sums it); text as text, without the control
+    characters a workbook refuses."""
+    if isinstance(value, Decimal):
+        return float(value)
+    return xml_text(str(value))

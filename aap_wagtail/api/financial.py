@@ -88,6 +88,8 @@ class FinancialReportView(AapAPIView):
         if error:
             return error
         unknown = sorted(set(payload) - {*workflow.REPORT_FIELDS, "lines", "send"})
+        if "send" in payload and not isinstance(payload["send"], bool):
+            unknown.append("send")
         lines = payload.get("lines", [])
         if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
             unknown.append("lines")

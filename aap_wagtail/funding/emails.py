@@ -5,7 +5,6 @@ ids, build the e-mail when they run and are sent once each (``send_claimed``).""
 from __future__ import annotations
 
 import datetime
-import hashlib
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -120,12 +119,17 @@ def _to_applicant(application, subject: str, template: str, **context) -> EmailM
 
 
 @task()
-def send_financial_report_link(report_id: int, generation: int) -> int:
+def send_financial_report_link(report_id: int, generation: int, rounds: int = 0) -> int:
     """The link to the financial report (with what to change, when it was sent back): once per
-    request, and once each time it is sent back."""
+    request, and once each time it is sent back (``rounds``)."""
     report = _report(report_id)
     application = report.agreement.application
-    if not report.is_open or report.link_generation != generation or not application.email:
+    if (
+        not report.is_open
+        or report.link_generation != generation
+        or report.rounds != rounds
+        or not application.email
+    ):
         return 0
 
     def build() -> EmailMultiAlternatives:
@@ -138,12 +142,7 @@ def send_financial_report_link(report_id: int, generation: int) -> int:
             link=financial.report_url(report),
         )
 
-    changes = (
-        report.staff_message if report.status == FinancialReportStatus.CHANGES_REQUESTED else ""
-    )
-    digest = hashlib.sha256(changes.encode()).hexdigest()[:16]  # each sending back: one e-mail
-    key = f"financial-link:{report_id}:{generation}:{report.status}:{digest}"
-    return send_claimed(key, build)
+    return send_claimed(f"financial-link:{report_id}:{generation}:{rounds}", build)
 
 
 @task()

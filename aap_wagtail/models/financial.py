@@ -62,6 +62,8 @@ class FinancialReport(models.Model):
     )
     #: Raised when the report is asked for again (a new due date): older links stop working.
     link_generation = models.PositiveIntegerField(default=1, editable=False)
+    #: How many times staff sent it back (each time, the applicant gets one e-mail).
+    rounds = models.PositiveSmallIntegerField(default=0, editable=False)
     requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("sent"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)

@@ -354,14 +354,13 @@ def anonymise(application: Application, *, user=None, now=None) -> PurgeResult:
             )
             # The financial report's figures stay (the accounts); who certified it, the
             # applicant's own words and its link go.
-            FinancialReport.objects.filter(agreement=agreement).update(
-                signer_name="",
-                signer_capacity="",
-                outcome_details="",
-                public_reached="",
-                staff_message="",
-                link_generation=F("link_generation") + 1,
-            )
+            for report in FinancialReport.objects.filter(agreement=agreement):
+                report.lines = [{**line, "explanation": ""} for line in report.lines]
+                report.signer_name = report.signer_capacity = ""
+                report.outcome_details = report.public_reached = report.results = ""
+                report.staff_message = ""
+                report.link_generation += 1
+                report.save()
         for message in DossierMessage.objects.filter(application=application):
             if message.file:
                 _delete_file_after_commit(message.file)

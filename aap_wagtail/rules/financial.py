@@ -57,7 +57,7 @@ def planned_lines(answers: Mapping, grant: Decimal, grant_label: str) -> list[di
             planned = _amount(line.get("amount"))
             if line.get("label") and planned is not None:
                 lines.append(_line(section, str(line["label"]), planned))
-    lines.append(_line("income", grant_label, Decimal(grant)))
+    lines.append({**_line("income", grant_label, Decimal(grant)), "grant": True})
     return lines
 
 
@@ -69,6 +69,11 @@ def _line(section: str, label: str, planned: Decimal) -> dict:
         "actual": None,
         "explanation": "",
     }
+
+
+def with_grant(lines: list[dict], amount: Decimal) -> list[dict]:
+    """The lines with the grant's planned amount set to ``amount`` (after an amendment)."""
+    return [{**line, "planned": str(amount)} if line.get("grant") else line for line in lines]
 
 
 def gap_percent(planned: Decimal, actual: Decimal) -> Decimal | None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
@@ -71,7 +72,9 @@ def _locked_report(report: FinancialReport) -> FinancialReport:
 
 
 def grant_label() -> str:
-    return _("Grant of this call")
+    """The grant's line, in the site's language (whoever asks for the report)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Grant of this call")
 
 
 def request_financial_report(
@@ -110,7 +113,9 @@ def request_financial_report(
             report.link_generation += 1
             report.save(update_fields=["due_on", "link_generation"])
         _log(application, FINANCIAL_REQUEST_ACTION, user, due_on=due_on.isoformat())
-        tasks.notify(tasks.Message.FINANCIAL_REPORT_REQUEST, report.pk, report.link_generation)
+        tasks.notify(
+            tasks.Message.FINANCIAL_REPORT_REQUEST, report.pk, report.link_generation, report.rounds
+        )
     return report
 
 
@@ -169,9 +174,12 @@ def request_financial_report_changes(report: FinancialReport, *, user, message: 
         if report.status != F.SUBMITTED:
             raise TransitionRefused(_("There is no financial report waiting to be checked."))
         report.status, report.staff_message = F.CHANGES_REQUESTED, message
-        report.save(update_fields=["status", "staff_message"])
+        report.rounds += 1
+        report.save(update_fields=["status", "staff_message", "rounds"])
         _log(application, FINANCIAL_CHANGES_ACTION, user, message=message)
-        tasks.notify(tasks.Message.FINANCIAL_REPORT_REQUEST, report.pk, report.link_generation)
+        tasks.notify(
+            tasks.Message.FINANCIAL_REPORT_REQUEST, report.pk, report.link_generation, report.rounds
+        )
     return report
 
 
@@ -268,7 +276,7 @@ def record_coaching(application: Application, *, user, hours: int | None):
         decision = Decision.objects.select_for_update().filter(application=application).first()
         if decision is None or decision.outcome != DecisionOutcome.SELECTED:
             raise TransitionRefused(_("Only a selected dossier receives coaching."))
-        decision.coaching_hours = hours or None
+        decision.coaching_hours = hours
         decision.save(update_fields=["coaching_hours"])
-        _log(application, COACHING_ACTION, user, hours=hours or 0)
+        _log(application, COACHING_ACTION, user, hours=hours)
     return decision

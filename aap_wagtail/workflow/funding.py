@@ -30,6 +30,7 @@ from ..models import (
     PaymentStatus,
     SignatureMethod,
 )
+from ..rules import financial as financial_rules
 from ..rules import funding as rules
 from .base import TransitionRefused, actor, require_manager
 
@@ -267,6 +268,12 @@ def amend_agreement(
         )
         if amount != agreement.amount:
             agreement.shares.all().delete()  # the funders' split was of the old amount
+            report = FinancialReport.objects.filter(
+                agreement=agreement, status__in=FinancialReportStatus.open_states()
+            ).first()
+            if report is not None:  # the grant's planned line follows the new amount
+                report.lines = financial_rules.with_grant(report.lines, amount)
+                report.save(update_fields=["lines"])
         agreement.amount = amount
         agreement.project_end = amendment.project_end
         agreement.status = A.AMENDED

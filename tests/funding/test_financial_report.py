@@ -374,3 +374,54 @@ def test_a_late_financial_report_blocks_a_new_dossier_when_the_call_counts_it(re
         workflow.submit_application(draft())
     FinancialReport.objects.filter(pk=report.pk).update(due_on=today)  # not late yet: no block
     assert workflow.submit_application(draft()).status == "submitted"
+
+
+# --- found by a review ------------------------------------------------------------------------
+
+
+def test_sent_back_twice_with_the_same_words_sends_two_e_mails(
+    report, manager, django_capture_on_commit_callbacks
+):
+    fields, actuals = complete(report)
+    for _round in range(2):
+        workflow.save_financial_report(
+            report, generation=report.link_generation, fields=fields, actuals=actuals, submit=True
+        )
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            workflow.request_financial_report_changes(
+                report, user=manager, message="Joignez les factures."
+            )
+        assert len(mail.outbox) == 1
+        report.refresh_from_db()
+
+
+def test_the_grant_line_is_in_the_site_s_language_whoever_asks(agreement, manager, english_admin):
+    from django.utils import translation
+
+    with translation.override("en"):
+        report = workflow.request_financial_report(agreement, user=manager)
+    assert report.lines[-1]["label"] == "Subvention de cet appel"
+
+
+def test_an_amendment_moves_the_grant_s_planned_line(report, manager):
+    workflow.amend_agreement(
+        report.agreement, user=manager, amount=Decimal("1000"), project_end=None, reason="Moins"
+    )
+    report.refresh_from_db()
+    assert report.lines[-1]["planned"] == "1000" and report.lines[0]["planned"] == "1000"
+
+
+def test_the_purge_clears_the_results_and_the_explanations(report, manager):
+    from aap_wagtail.models import FinancialReport
+    from aap_wagtail.privacy import retention
+
+    fields, actuals = complete(report, fields={"results": "Ateliers avec M. Martin"})
+    actuals[1] = (Decimal("100"), "Mme Dupont malade")
+    workflow.save_financial_report(
+        report, generation=report.link_generation, fields=fields, actuals=actuals
+    )
+    retention.anonymise(report.agreement.application, user=manager)
+    report = FinancialReport.objects.get(pk=report.pk)
+    assert report.results == "" and all(not line["explanation"] for line in report.lines)
+    assert report.lines[1]["actual"] == "100"

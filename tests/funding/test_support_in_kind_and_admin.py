@@ -301,3 +301,71 @@ def test_the_applicant_s_copy_of_their_data_holds_the_loans_and_the_financial_re
     assert data["loans"][0]["item"] == "Kit vidéo" and data["loans"][0]["value"] == "450.00"
     assert data["financial_report"]["due_on"] == "2024-01-10"
     assert len(data["financial_report"]["lines"]) == 2
+
+
+def test_a_lent_item_is_not_deleted_and_the_chooser_lists_the_site_s_items(
+    client, winner, manager, kit
+):
+    lend(winner, manager, kit)
+    client.force_login(manager)
+    delete = reverse("wagtailsnippets_aap_wagtail_equipmentitem:delete", args=[kit.pk])
+    response = client.post(delete)
+    assert response.status_code == 302 and EquipmentItem.objects.filter(pk=kit.pk).exists()
+    assert "ne peut pas être supprimé" in str(list(response.wsgi_request._messages)[0])
+    from wagtail.models import Page
+
+    other = Page.objects.get(depth=1).add_child(title="Abers", slug="abers")
+    EquipmentItem.objects.create(
+        site=Site.objects.create(hostname="abers.example", root_page=other),
+        name="Kit des Abers",
+        unit_value=1,
+    )
+    from django.contrib.auth.models import Group
+
+    Group.objects.get(name="AAP managers").page_permissions.filter(page__depth=1).delete()
+    from django.contrib.auth.models import Permission
+    from wagtail.models import GroupPagePermission
+
+    GroupPagePermission.objects.create(
+        group=Group.objects.get(name="AAP managers"),
+        page=Site.objects.get(is_default_site=True).root_page,
+        permission=Permission.objects.get(codename="change_page"),
+    )
+    chooser = client.get("/admin/snippets/choose/aap_wagtail/equipmentitem/").json()["html"]
+    assert "Kit vidéo" in chooser and "Kit des Abers" not in chooser
+
+
+def test_the_funders_xlsx_takes_control_characters_and_formulas_as_text(
+    staff, winner, manager, call
+):
+    import io
+
+    import openpyxl
+
+    source = call.funding_sources.first()
+    workflow.split_award(winner.agreement, user=manager, shares=[(source, Decimal("1500"))])
+    Application.objects.filter(pk=winner.pk).update(
+        organisation_name="Asso\x0bdu port", project_title="=HYPERLINK(1)"
+    )
+    response = staff.get(reverse("aap_funders_csv", args=[call.pk]), {"format": "xlsx"})
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    row = [cell for cell in sheet[2]]
+    assert row[2].value == "Assodu port"
+    assert row[3].value == "=HYPERLINK(1)" and row[3].data_type == "s"
+    assert row[4].value == 1500
+
+
+def test_the_api_refuses_a_send_that_is_not_a_boolean(winner, manager):
+    from aap_wagtail.applications import access
+
+    workflow.request_financial_report(
+        winner.agreement, user=manager, due_on=datetime.date(2025, 1, 1)
+    )
+    token = access.make_resume_token(Application.objects.get(pk=winner.pk))
+    from rest_framework.test import APIClient
+
+    api = APIClient(HTTP_AUTHORIZATION=f"Bearer {token}")
+    url = f"/api/aap/v1/applications/{winner.uuid}/financial-report/"
+    response = api.put(url, {"send": "true"}, format="json")
+    assert response.status_code == 400 and "send" in response.json()
