@@ -163,7 +163,11 @@ def report_pdf(report: FinancialReport) -> bytes:
     if not explained:
         story.append(Paragraph(escape(_("No gap to explain.")), sheet["BodyText"]))
     story.append(Paragraph(escape(_("5. Certification")), sheet["Heading2"]))
-    if report.submitted_at:
+    if report.submitted_at and not report.signer_name:
+        certified = _(
+            "Sent on %(date)s; who certified it was deleted with the dossier's personal data."
+        ) % {"date": format_date(report.submitted_at)}
+    elif report.submitted_at:
         certified = _("%(name)s, %(capacity)s, certified this report as accurate on %(date)s.") % {
             "name": report.signer_name,
             "capacity": report.signer_capacity,

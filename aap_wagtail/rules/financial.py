@@ -101,7 +101,12 @@ def totals(lines: list[dict]) -> dict[str, dict[str, Decimal]]:
     return result
 
 
-def financial_report_problems(report: Mapping, lines: list[dict], threshold: int) -> dict:
+def financial_report_problems(
+    report: Mapping,
+    lines: list[dict],
+    threshold: int,
+    project_start: datetime.date | None = None,
+) -> dict:
     """Why a financial report cannot be sent yet, as ``{field: Problem}``: the fields are the
     report's (``outcome``, ``results``…) and ``actual-<n>`` / ``explanation-<n>`` for the
     n-th line. Empty when it can be sent."""
@@ -116,6 +121,11 @@ def financial_report_problems(report: Mapping, lines: list[dict], threshold: int
     if outcome == DELAYED and not report.get("new_end"):
         problems["new_end"] = Problem(
             _("Give the date by which the project should be finished."), "new_end_missing"
+        )
+    new_end = report.get("new_end")
+    if outcome == DELAYED and new_end and project_start and new_end < project_start:
+        problems["new_end"] = Problem(
+            _("The project cannot end before it starts."), "new_end_before_start"
         )
     if outcome == CARRIED_OUT and not (report.get("results") or "").strip():
         problems["results"] = Problem(_("Describe the project's results."), "results_missing")

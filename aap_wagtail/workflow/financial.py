@@ -149,7 +149,10 @@ def save_financial_report(
         if submit:
             values = {name: getattr(report, name) for name in REPORT_FIELDS}
             errors = rules.financial_report_problems(
-                values, lines, application.call.financial_gap_percent
+                values,
+                lines,
+                application.call.financial_gap_percent,
+                project_start=report.agreement.project_start,
             )
             if errors:
                 raise FinancialReportInvalid(errors)

@@ -90,6 +90,9 @@ def test_a_manager_creates_and_publishes_a_call(demo, staff_page, new_page):
         page.click("footer [data-w-dropdown-target='toggle']")
     with page.expect_navigation():
         publish.click()
+    # The navigation awaited may be an earlier one (the form's own requests, on a busy
+    # machine): wait for the admin to say the page is published.
+    page.get_by_text("créée et publiée").wait_for()
 
     call = CallPage.objects.live().get(title="Numérique solidaire 2027")
     assert [a.title for a in call.axes.all()] == ["Accès accompagné", "Expression citoyenne"]

@@ -425,3 +425,35 @@ def test_the_purge_clears_the_results_and_the_explanations(report, manager):
     report = FinancialReport.objects.get(pk=report.pk)
     assert report.results == "" and all(not line["explanation"] for line in report.lines)
     assert report.lines[1]["actual"] == "100"
+
+
+def test_a_delayed_project_cannot_end_before_it_started():
+    lines = [{"section": "expenses", "label": "A", "planned": "100", "actual": "100"}]
+    report = {
+        "outcome": "delayed",
+        "outcome_details": "Salle fermée.",
+        "new_end": datetime.date(2023, 12, 31),
+        "signer_name": "C",
+        "signer_capacity": "P",
+    }
+    start = datetime.date(2024, 1, 1)
+    assert set(rules.financial_report_problems(report, lines, 20, project_start=start)) == {
+        "new_end"
+    }
+    report["new_end"] = datetime.date(2025, 6, 30)
+    assert rules.financial_report_problems(report, lines, 20, project_start=start) == {}
+
+
+def test_after_the_purge_the_pdf_says_who_certified_was_deleted(report, manager):
+    from aap_wagtail.privacy import retention
+
+    fields, actuals = complete(report)
+    workflow.save_financial_report(
+        report, generation=report.link_generation, fields=fields, actuals=actuals, submit=True
+    )
+    retention.anonymise(report.agreement.application, user=manager)
+    report.refresh_from_db()
+    text = "\n".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(financial.report_pdf(report))).pages
+    ).replace("\u00a0", " ")
+    assert "Camille" not in text and ", , " not in text
