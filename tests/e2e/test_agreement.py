@@ -92,7 +92,9 @@ def test_a_financial_report_asked_written_with_its_gaps_explained_and_approved(
     representative.fill('[name="signer_capacity"]', "président")
     submit(representative, 'button[name="send"][value="1"]')
     assert "expliquez-le" in representative.content()
-    assert representative.evaluate("document.activeElement.id") == "aap-error-summary"
+    representative.wait_for_function(  # the error summary takes the focus (autofocus, once loaded)
+        "() => document.activeElement && document.activeElement.id === 'aap-error-summary'"
+    )
     audit(representative, "financial report with an unexplained gap")
     representative.fill('[name="explanation-0"]', "Deux ateliers de plus, à la demande.")
     screenshot(representative, "financial-report")
@@ -128,7 +130,9 @@ def test_a_message_from_the_staff_read_and_answered_on_the_status_page(demo, sta
     assert "Pouvez-vous envoyer une photo" in applicant.content()
     audit(applicant, "status page with a message")
     submit(applicant, '[data-aap-messages] button[type="submit"]')
-    assert applicant.evaluate("document.activeElement.id") == "aap-error-summary"
+    applicant.wait_for_function(  # the error summary takes the focus (autofocus, once loaded)
+        "() => document.activeElement && document.activeElement.id === 'aap-error-summary'"
+    )
     audit(applicant, "status page, empty message")
     applicant.fill('[name="body"]', "Oui, la voici en pièce jointe demain.")
     submit(applicant, '[data-aap-messages] button[type="submit"]')
